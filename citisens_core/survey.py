@@ -1,0 +1,306 @@
+"""The reference survey: questionnaire, synthetic generator and reader.
+
+A survey is a table with one row per respondent: Likert items for the four
+characteristics, a channel preference per scheme channel (``kanaal_<key>``) and
+the demographic cell (see :mod:`citisens_core.demographics`). The synthetic
+survey drawn by :func:`generate_survey` has exactly the format that a real one
+must have (plus ``ware_profiel``, the generating profile, for validation), so a
+user with real data replaces the file and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from citisens_core.demographics import CELL_SHAPE, DIMENSIONS, N_CELLS
+from citisens_core.scheme import CHARACTERISTICS, Scheme, load_scheme
+from citisens_core.synthetic import national_cell_distribution, profile_given_cell
+
+TRUE_PROFILE = "ware_profiel"
+ID_COLUMN = "respondent"
+OPTIONAL_COLUMNS = ("opleiding", "pc4", "gewicht", TRUE_PROFILE)
+LIKERT = (1, 5)
+# Spread of answers within a profile (assumption, tuned so that profiles overlap
+# as real survey clusters do: a profile is a tendency, not a type).
+PERSON_SD = 0.45  # a respondent's own position around the profile's score
+ITEM_SD = 0.75  # noise of a single answer
+CHANNEL_SD = 0.85
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    kenmerk: str
+    tekst: str
+    omgekeerd: bool = False
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    items: tuple[Item, ...]
+    kanaal_vraag: str
+    demografie: dict
+
+    @property
+    def item_codes(self) -> tuple[str, ...]:
+        return tuple(i.code for i in self.items)
+
+
+@cache
+def load_questionnaire() -> Questionnaire:
+    """The reference questionnaire shipped with the package."""
+    raw = yaml.safe_load(
+        resources.files("citisens_core.data").joinpath("vragenlijst-v1.yaml").read_text("utf-8"))
+    items = tuple(Item(**i) for i in raw["items"])
+    return Questionnaire(items=items, kanaal_vraag=raw["kanaal_vraag"],
+                         demografie=raw["demografie"])
+
+
+def channel_columns(scheme: Scheme) -> tuple[str, ...]:
+    """Survey column names of the channel preference questions."""
+    return tuple(f"kanaal_{k}" for k in scheme.kanalen)
+
+
+def answer_columns(scheme: Scheme) -> tuple[str, ...]:
+    """All Likert-scale columns the segmentation uses: items, then channels."""
+    return load_questionnaire().item_codes + channel_columns(scheme)
+
+
+def column_dictionary(scheme: Scheme | None = None) -> pd.DataFrame:
+    """The survey's column dictionary: name, meaning and allowed values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kolom``, ``betekenis``, ``waarden``, ``verplicht``.
+    """
+    scheme = scheme or load_scheme()
+    q = load_questionnaire()
+    rows = [(ID_COLUMN, "Volgnummer van de respondent", "tekst of getal", "nee")]
+    for item in q.items:
+        note = " (omgekeerd gescoord)" if item.omgekeerd else ""
+        rows.append((item.code, f"{item.tekst}{note}", "1-5 of leeg", "ja"))
+    for key, name in scheme.kanalen.items():
+        rows.append((f"kanaal_{key}", f"{q.kanaal_vraag} {name}", "1-5 of leeg", "ja"))
+    for dim, spec in q.demografie.items():
+        required = "ja" if dim in DIMENSIONS else "nee"
+        rows.append((dim, spec["vraag"], ", ".join(spec["codes"]), required))
+    rows += [("pc4", "Postcode (4 cijfers)", "1000-9999", "nee"),
+             ("gewicht", "Weegfactor", "getal > 0", "nee"),
+             (TRUE_PROFILE, "Alleen synthetisch: profiel waaruit de respondent is getrokken",
+              ", ".join(scheme.keys), "nee")]
+    return pd.DataFrame(rows, columns=["kolom", "betekenis", "waarden", "verplicht"])
+
+
+# --- generating ---------------------------------------------------------------------
+
+def draw_cells(rng: np.random.Generator, n: int, distribution: np.ndarray) -> np.ndarray:
+    """Draw `n` flat cell numbers from a cell distribution."""
+    flat = distribution.reshape(-1)
+    return rng.choice(N_CELLS, size=n, p=flat / flat.sum())
+
+
+def draw_profiles(rng: np.random.Generator, cells: np.ndarray,
+                  p_profile: np.ndarray) -> np.ndarray:
+    """Draw a profile index per household from P(profile | cell)."""
+    probs = p_profile.reshape(N_CELLS, -1)[cells]
+    u = rng.random(len(cells))[:, np.newaxis]
+    return (probs.cumsum(axis=1) < u).sum(axis=1).clip(max=probs.shape[1] - 1)
+
+
+def cells_frame(cells: np.ndarray) -> pd.DataFrame:
+    """Category labels per dimension for flat cell numbers."""
+    positions = np.unravel_index(cells, CELL_SHAPE)
+    return pd.DataFrame({dim: np.asarray(cats, dtype=object)[pos]
+                         for (dim, cats), pos in zip(DIMENSIONS.items(), positions, strict=True)})
+
+
+def generate_survey(n: int = 16_000, seed: int = 1, scheme: Scheme | None = None) -> pd.DataFrame:
+    """Draw a synthetic national reference survey.
+
+    Parameters
+    ----------
+    n : int
+        Number of respondents.
+    seed : int
+        Seed of the random generator: the same seed gives the same survey.
+    scheme : Scheme, optional
+        Profile scheme; default the package's scheme.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The survey in the format of :func:`column_dictionary`, including
+        ``ware_profiel`` (the generating profile key).
+    """
+    scheme = scheme or load_scheme()
+    rng = np.random.default_rng(seed)
+    cells = draw_cells(rng, n, national_cell_distribution())
+    profiles = draw_profiles(rng, cells, profile_given_cell(scheme))
+    frame = pd.DataFrame({ID_COLUMN: np.arange(1, n + 1)})
+    answers = _answers(rng, scheme, profiles)
+    frame = pd.concat([frame, answers, cells_frame(cells)], axis=1)
+    frame["opleiding"] = _education(rng, frame["inkomen"].to_numpy())
+    frame["pc4"] = rng.integers(1000, 10000, size=n)
+    frame[TRUE_PROFILE] = np.asarray(scheme.keys, dtype=object)[profiles]
+    return frame
+
+
+def _answers(rng: np.random.Generator, scheme: Scheme, profiles: np.ndarray) -> pd.DataFrame:
+    n = len(profiles)
+    scores = np.array([[p.kenmerken[c] for c in CHARACTERISTICS] for p in scheme.profielen])
+    traits = scores[profiles] + rng.normal(0, PERSON_SD, size=(n, len(CHARACTERISTICS)))
+    columns = {}
+    for item in load_questionnaire().items:
+        raw = traits[:, CHARACTERISTICS.index(item.kenmerk)] + rng.normal(0, ITEM_SD, n)
+        answer = np.clip(np.rint(raw), *LIKERT).astype(int)
+        columns[item.code] = 6 - answer if item.omgekeerd else answer
+    affinity = np.array([[p.kanalen[k] for k in scheme.kanalen] for p in scheme.profielen])
+    channel = affinity[profiles] + rng.normal(0, CHANNEL_SD, size=(n, affinity.shape[1]))
+    channel = np.clip(np.rint(channel), *LIKERT).astype(int)
+    for j, col in enumerate(channel_columns(scheme)):
+        columns[col] = channel[:, j]
+    return pd.DataFrame(columns)
+
+
+def _education(rng: np.random.Generator, income: np.ndarray) -> np.ndarray:
+    """Education loosely follows income (assumption)."""
+    table = {"laag": [0.45, 0.35, 0.20], "midden": [0.25, 0.45, 0.30], "hoog": [0.08, 0.35, 0.57]}
+    probs = np.array([table[i] for i in income])
+    u = rng.random(len(income))[:, np.newaxis]
+    idx = (probs.cumsum(axis=1) < u).sum(axis=1).clip(max=2)
+    return np.array(["laag", "midden", "hoog"], dtype=object)[idx]
+
+
+# --- reading ------------------------------------------------------------------------
+
+class SurveyError(ValueError):
+    """A survey file that cannot be used; `problems` lists every problem found."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s): " + "; ".join(problems))
+
+
+def read_survey(path: str | Path, scheme: Scheme | None = None) -> pd.DataFrame:
+    """Read and validate a survey CSV (comma or semicolon; UTF-8 or cp1252).
+
+    Parameters
+    ----------
+    path : str or Path
+    scheme : Scheme, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Likert columns as nullable floats (NaN = no answer), demographic
+        columns as strings.
+
+    Raises
+    ------
+    SurveyError
+        Listing every problem at once: missing columns, out-of-range answers,
+        unknown codes, each with example row numbers.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SurveyError(path.name, [f"cannot read file ({exc.strerror})"]) from exc
+    return parse_survey(raw, source=path.name, scheme=scheme)
+
+
+def parse_survey(raw: bytes, source: str = "enquête", scheme: Scheme | None = None) -> pd.DataFrame:
+    """Validate survey CSV bytes (see :func:`read_survey`)."""
+    scheme = scheme or load_scheme()
+    text = _decode(raw)
+    if not text.strip():
+        raise SurveyError(source, ["the file is empty"])
+    first_line = text.splitlines()[0]
+    sep = ";" if first_line.count(";") > first_line.count(",") else ","
+    from io import StringIO
+
+    try:
+        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SurveyError(source, [f"not a readable CSV table ({exc})"]) from exc
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    problems = _validate(frame, scheme)
+    if problems:
+        raise SurveyError(source, problems)
+    return _typed(frame, scheme)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _rows(mask: pd.Series) -> str:
+    """Example data row numbers (1 = first row under the header)."""
+    rows = (np.flatnonzero(mask.to_numpy()) + 1)[:5]
+    more = " …" if mask.sum() > 5 else ""
+    return ", ".join(str(r) for r in rows) + more
+
+
+def _validate(frame: pd.DataFrame, scheme: Scheme) -> list[str]:
+    problems = []
+    if frame.empty:
+        problems.append("the file has a header but no respondents")
+    likert = answer_columns(scheme)
+    missing = [c for c in (*likert, *DIMENSIONS) if c not in frame.columns]
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    for col in likert:
+        if col not in frame:
+            continue
+        values = frame[col].str.strip()
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = (values != "") & ~numbers.isin(range(LIKERT[0], LIKERT[1] + 1))
+        if bad.any():
+            examples = sorted(set(values[bad]))[:3]
+            problems.append(f"column {col}: {int(bad.sum())} answer(s) outside 1-5 "
+                            f"(e.g. {examples}) in rows {_rows(bad)}")
+    for dim, codes in DIMENSIONS.items():
+        if dim not in frame:
+            continue
+        values = frame[dim].str.strip()
+        bad = ~values.isin(codes)
+        if bad.any():
+            examples = sorted(set(values[bad]))[:3]
+            problems.append(f"column {dim}: {int(bad.sum())} unknown code(s) {examples} in rows "
+                            f"{_rows(bad)}; allowed: {', '.join(codes)}")
+    if TRUE_PROFILE in frame:
+        values = frame[TRUE_PROFILE].str.strip()
+        bad = (values != "") & ~values.isin(scheme.keys)
+        if bad.any():
+            problems.append(f"column {TRUE_PROFILE}: unknown profile keys "
+                            f"{sorted(set(values[bad]))[:3]} in rows {_rows(bad)}")
+    if "gewicht" in frame:
+        weights = pd.to_numeric(frame["gewicht"].str.strip(), errors="coerce")
+        bad = ~(weights > 0)
+        if bad.any():
+            problems.append(f"column gewicht: {int(bad.sum())} weight(s) not a positive number "
+                            f"in rows {_rows(bad)}")
+    return problems
+
+
+def _typed(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    out = frame.copy()
+    for col in answer_columns(scheme):
+        out[col] = pd.to_numeric(out[col].str.strip(), errors="coerce").astype(float)
+    for dim in DIMENSIONS:
+        out[dim] = out[dim].str.strip()
+    if "gewicht" in out:
+        out["gewicht"] = pd.to_numeric(out["gewicht"].str.strip()).astype(float)
+    return out
