@@ -11,15 +11,15 @@ Two things live here, because every other module speaks in their terms:
 Categories are chosen to match what CBS publishes per buurt, so that an area's
 marginals can be read straight from its kerncijfers:
 
-========================  =============================================  ====================================
-dimension                 categories                                     CBS source per area
-========================  =============================================  ====================================
-``leeftijd``              18-24, 25-44, 45-64, 65+ (household head)      person shares 15-25 … 65+ (adults)
-``huishouden``            alleenstaand, zonder_kinderen, met_kinderen    P_EENP_HH / P_HH_Z_K / P_HH_M_K
-``stedelijkheid``         1 … 5 (1 = zeer sterk stedelijk)               STED / stedelijkheid_adressen_per_km2
-``woning``                koop, huur                                     percentage_koopwoningen / huur
-``inkomen``               laag (lowest 40 %), midden, hoog (top 20 %)    percentage_huishoudens_met_laag/hoog
-========================  =============================================  ====================================
+=================  ==========================================  ================================
+dimension          categories                                  CBS source per area
+=================  ==========================================  ================================
+``leeftijd``       18-24, 25-44, 45-64, 65+ (household head)   person shares 15-25 … 65+
+``huishouden``     alleenstaand, zonder_kinderen, met_kinderen P_EENP_HH, P_HH_Z_K, P_HH_M_K
+``stedelijkheid``  1 … 5 (1 = zeer sterk stedelijk)            STED (a class, not a density)
+``woning``         koop, huur                                  percentage_koopwoningen / huur
+``inkomen``        laag (lowest 40 %), midden, hoog (top 20 %) percentage_huishoudens_met_laag…
+=================  ==========================================  ================================
 """
 
 from __future__ import annotations

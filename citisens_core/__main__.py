@@ -1,0 +1,5 @@
+import sys
+
+from citisens_core.cli import main
+
+sys.exit(main())
