@@ -181,8 +181,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     instrumenten = _str_mapping(raw["instrumenten"], "instrumenten", problems)
     ladder = tuple(str(s) for s in raw["ladder"] or ())
     context = {"kanalen": kanalen, "instrumenten": instrumenten, "ladder": ladder}
-    profiles = [_profile(i, p, context, problems) for i, p in enumerate(raw["profielen"] or [])]
-    profiles = [p for p in profiles if p is not None]
+    parsed = [_profile(i, p, context, problems) for i, p in enumerate(raw["profielen"] or [])]
+    profiles = [p for p in parsed if p is not None]
     keys = [p.key for p in profiles]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
@@ -190,7 +190,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     if len(profiles) < 2:
         problems.append("profielen: a scheme needs at least two profiles")
     total = sum(p.aandeel for p in profiles)
-    if profiles and abs(total - 1) > 0.005:
+    if profiles and len(profiles) == len(parsed) and abs(total - 1) > 0.005:
         problems.append(f"profielen: national shares (aandeel) add up to {total:.3f}, not 1")
     return {
         "id": str(raw["id"]),

@@ -1,0 +1,123 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from citisens_core.demographics import N_CELLS, NATIONAL_MARGINALS
+from citisens_core.estimate import HEADS_PER_ADULT, combine_mix, estimate_areas
+from citisens_core.synthetic import cell_distribution, profile_given_cell
+
+
+def area(code="BU09990101", wijk="WK099901", huishoudens=800.0, **marginals) -> dict:
+    """A canonical area row from head-age, household, urbanity, tenure and income shares."""
+    m = {**NATIONAL_MARGINALS, **marginals}
+    adults = np.asarray(m["leeftijd"]) / HEADS_PER_ADULT
+    adults = 0.85 * adults / adults.sum()
+    return {
+        "code": code, "naam": f"Buurt {code[-2:]}", "niveau": "buurt",
+        "gemeentecode": "GM0999", "wijkcode": wijk, "huishoudens": huishoudens,
+        "aandeel_0_15": 0.15, "aandeel_15_25": adults[0], "aandeel_25_45": adults[1],
+        "aandeel_45_65": adults[2], "aandeel_65_plus": adults[3],
+        "aandeel_eenpersoons": m["huishouden"][0], "aandeel_zonder_kinderen": m["huishouden"][1],
+        "aandeel_met_kinderen": m["huishouden"][2],
+        "stedelijkheid": float(m.get("klasse", 3)),
+        "aandeel_koop": m["woning"][0], "aandeel_huur": m["woning"][1],
+        "aandeel_laag_inkomen": m["inkomen"][0], "aandeel_hoog_inkomen": m["inkomen"][2],
+    }
+
+
+YOUNG_CITY = dict(leeftijd=(0.35, 0.45, 0.15, 0.05), huishouden=(0.7, 0.2, 0.1), klasse=1,
+                  woning=(0.2, 0.8), inkomen=(0.55, 0.35, 0.10))
+OLD_VILLAGE = dict(leeftijd=(0.02, 0.18, 0.40, 0.40), huishouden=(0.25, 0.5, 0.25), klasse=5,
+                   woning=(0.8, 0.2), inkomen=(0.3, 0.45, 0.25))
+
+
+@pytest.fixture
+def areas():
+    return pd.DataFrame([
+        area("BU09990101", **YOUNG_CITY),
+        area("BU09990102", **OLD_VILLAGE),
+        area("BU09990103"),
+    ])
+
+
+def test_shares_sum_to_one_and_intervals_contain_the_estimate(areas, true_model, scheme):
+    est = estimate_areas(areas, true_model)
+    keys = list(scheme.keys)
+    np.testing.assert_allclose(est[keys].sum(axis=1), 1.0)
+    for key in keys:
+        assert (est[f"{key}_laag"] <= est[key]).all()
+        assert (est[key] <= est[f"{key}_hoog"]).all()
+        assert ((est[f"{key}_laag"] >= 0) & (est[f"{key}_hoog"] <= 1)).all()
+
+
+def test_recovers_the_true_mix_when_the_model_is_right(areas, true_model, scheme):
+    """With the generating link, the estimate equals the generating expectation."""
+    link = profile_given_cell(scheme).reshape(N_CELLS, -1)
+    est = estimate_areas(areas, true_model)
+    for i, marginals in enumerate([YOUNG_CITY, OLD_VILLAGE, {}]):
+        m = {**NATIONAL_MARGINALS, **marginals}
+        klasse = marginals.get("klasse", 3)
+        m["stedelijkheid"] = tuple(np.eye(5)[klasse - 1])
+        truth = cell_distribution(m).reshape(-1) @ link
+        np.testing.assert_allclose(est.loc[i, list(scheme.keys)], truth, atol=1e-4)
+
+
+def test_different_areas_get_different_profiles(areas, true_model):
+    est = estimate_areas(areas, true_model).set_index("code")
+    assert est.loc["BU09990101", "dominant_profiel"] == "stadse_nomaden"
+    assert est.loc["BU09990102", "dominant_profiel"] in {"zelfbewuste_aanpakkers",
+                                                         "gevestigde_beinvloeders"}
+    assert est.loc["BU09990101", "tweede_profiel"] != est.loc["BU09990101", "dominant_profiel"]
+
+
+def test_missing_marginals_lower_confidence_and_widen_the_interval(true_model):
+    complete = area("BU09990101", **YOUNG_CITY)
+    partial = {**complete, "code": "BU09990102", "aandeel_laag_inkomen": np.nan,
+               "aandeel_hoog_inkomen": np.nan, "aandeel_koop": -99997.0, "aandeel_huur": np.nan}
+    est = estimate_areas(pd.DataFrame([complete, partial]), true_model)
+    assert list(est["betrouwbaarheid"]) == ["hoog", "redelijk"]
+    assert est.loc[1, "volledigheid"] == pytest.approx(0.6)
+    width = est["stadse_nomaden_hoog"] - est["stadse_nomaden_laag"]
+    assert width[1] > width[0]
+    assert "inkomen huishouden: cijfers van de wijk" in est.loc[1, "bronnen"]
+
+
+def test_missing_marginal_is_borrowed_from_the_wijk_before_the_country(true_model, scheme):
+    rich = area("BU09990101", inkomen=(0.1, 0.4, 0.5))
+    sibling = {**area("BU09990102"), "aandeel_laag_inkomen": np.nan,
+               "aandeel_hoog_inkomen": np.nan}
+    same_gemeente = {**sibling, "code": "BU09990201", "wijkcode": "WK099902"}
+    elsewhere = {**sibling, "code": "BU08880101", "wijkcode": "WK088801",
+                 "gemeentecode": "GM0888"}
+    est = estimate_areas(pd.DataFrame([rich, sibling, same_gemeente, elsewhere]), true_model)
+    assert "cijfers van de wijk" in est.loc[1, "bronnen"]
+    assert "cijfers van de gemeente" in est.loc[2, "bronnen"]
+    assert "landelijke cijfers" in est.loc[3, "bronnen"]
+    # the borrowed high income shows: more Gevestigde Beïnvloeders than with national income
+    assert est.loc[1, "gevestigde_beinvloeders"] > est.loc[3, "gevestigde_beinvloeders"]
+
+
+def test_an_area_without_usable_figures_still_gets_a_flagged_estimate(true_model, scheme):
+    empty = {"code": "BU09990199", "naam": "Leeg", "niveau": "buurt",
+             "gemeentecode": "GM0998", "wijkcode": None}
+    est = estimate_areas(pd.DataFrame([empty]), true_model)
+    assert est.loc[0, "betrouwbaarheid"] == "zeer laag"
+    assert est.loc[0, "volledigheid"] == 0
+    np.testing.assert_allclose(est.loc[0, list(scheme.keys)].to_numpy(dtype=float),
+                               scheme.shares, atol=0.02)
+
+
+def test_small_areas_are_never_high_confidence(true_model):
+    est = estimate_areas(pd.DataFrame([area(huishoudens=20.0)]), true_model)
+    assert est.loc[0, "betrouwbaarheid"] == "redelijk"
+
+
+def test_combined_mix_is_household_weighted(areas, true_model, scheme):
+    est = estimate_areas(areas, true_model)
+    est.loc[0, "huishoudens"] = 3000.0
+    est.loc[1, "huishoudens"] = 1000.0
+    mix = combine_mix(est, ["BU09990101", "BU09990102"])
+    expected = (3 * est.loc[0, list(scheme.keys)] + est.loc[1, list(scheme.keys)]) / 4
+    np.testing.assert_allclose(mix.to_numpy(), expected.to_numpy(dtype=float), atol=1e-9)
+    with pytest.raises(ValueError, match="none of the codes"):
+        combine_mix(est, ["BU00000000"])
