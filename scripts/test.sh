@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh machine, then run it.
+# Usage: bash scripts/test.sh [extra pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The browser test drives Debian's Chromium (Playwright cannot download its own here).
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing Chromium for the browser test…"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null \
+    || echo "Chromium could not be installed: the browser test will be skipped."
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python3 -m ruff check .
+python3 -m pytest "$@"
