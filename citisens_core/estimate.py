@@ -319,3 +319,44 @@ def combine_mix(estimates: pd.DataFrame, codes: list[str] | None = None,
     weight = rows["huishoudens"].where(rows["huishoudens"] > 0).fillna(1.0).to_numpy()
     mix = (rows[keys].to_numpy() * weight[:, None]).sum(axis=0) / weight.sum()
     return pd.Series(mix / mix.sum(), index=keys)
+
+
+def aggregate_mix(estimates: pd.DataFrame, mapping: pd.DataFrame, target: str,
+                  profile_keys: list[str] | None = None) -> pd.DataFrame:
+    """Sum postcode-level (or any small-area) mixes up to larger areas.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Output of :func:`estimate_areas` for the small areas (e.g. PC6).
+    mapping : pandas.DataFrame
+        Columns ``postcode`` (the small area's code), `target` and ``gewicht``
+        (the share of the small area that lies in the target area), as
+        returned by :func:`citisens_core.geodata.postcode.postcode_to_buurt`.
+    target : str
+        Column of `mapping` naming the larger area, e.g. ``"buurtcode"``.
+    profile_keys : list of str, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target code: ``code``, the household-weighted shares, and
+        bounds that are the household-weighted bounds (conservative: the small
+        areas' errors are treated as fully correlated), ``huishoudens``.
+    """
+    keys = profile_keys or [c for c in estimates.columns if f"{c}_laag" in estimates.columns]
+    columns = keys + [f"{k}_laag" for k in keys] + [f"{k}_hoog" for k in keys]
+    joined = mapping.merge(estimates[["code", "huishoudens", *columns]],
+                           left_on="postcode", right_on="code", how="inner")
+    if joined.empty:
+        raise ValueError("no small area of the mapping has an estimate")
+    weight = joined["gewicht"] * joined["huishoudens"].where(joined["huishoudens"] > 0).fillna(1)
+    weighted = joined[columns].mul(weight, axis=0)
+    weighted["_w"] = weight
+    weighted["code"] = joined[target].to_numpy()
+    sums = weighted.groupby("code").sum()
+    out = sums[columns].div(sums["_w"], axis=0)
+    total = out[keys].sum(axis=1)
+    out[keys] = out[keys].div(total, axis=0)
+    out["huishoudens"] = sums["_w"]
+    return out.reset_index()

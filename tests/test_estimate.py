@@ -121,3 +121,23 @@ def test_combined_mix_is_household_weighted(areas, true_model, scheme):
     np.testing.assert_allclose(mix.to_numpy(), expected.to_numpy(dtype=float), atol=1e-9)
     with pytest.raises(ValueError, match="none of the codes"):
         combine_mix(est, ["BU00000000"])
+
+
+def test_postcode_mixes_sum_up_to_buurten(true_model, scheme):
+    keys = list(scheme.keys)
+    pcs = pd.DataFrame([area("1011AA", **YOUNG_CITY, huishoudens=30.0),
+                        area("1011AB", **OLD_VILLAGE, huishoudens=10.0)])
+    est = estimate_areas(pcs, true_model)
+    mapping = pd.DataFrame({"postcode": ["1011AA", "1011AB", "1011AB"],
+                            "buurtcode": ["BU1", "BU1", "BU2"], "gewicht": [1.0, 0.5, 0.5]})
+
+    from citisens_core.estimate import aggregate_mix
+    out = aggregate_mix(est, mapping, "buurtcode").set_index("code")
+
+    expected = (30 * est.loc[0, keys] + 5 * est.loc[1, keys]) / 35
+    np.testing.assert_allclose(out.loc["BU1", keys].to_numpy(dtype=float),
+                               expected.to_numpy(dtype=float), atol=1e-9)
+    np.testing.assert_allclose(out.loc["BU2", keys].to_numpy(dtype=float),
+                               est.loc[1, keys].to_numpy(dtype=float), atol=1e-9)
+    assert out.loc["BU1", "huishoudens"] == pytest.approx(35)
+    assert (out[[f"{k}_laag" for k in keys]].to_numpy() <= out[keys].to_numpy() + 1e-9).all()
