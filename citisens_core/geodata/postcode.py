@@ -1,0 +1,426 @@
+"""CBS statistics per postcode (PC4/PC6) and the link from postcodes to buurten.
+
+Two sources are read:
+
+* the statistics per postcode, as GeoPackage (``cbs_pc4_2022_v1.gpkg``; handled
+  by :func:`citisens_core.geodata.read.read_areas` through the rule table) or as
+  the Excel/CSV release with Dutch display headers, a units row, duplicate
+  header names and newlines inside headers;
+* CBS's crosswalk "Buurt, wijk en gemeente bij postcode en huisnummer"
+  (semicolon CSV, codes without their ``BU``/``WK``/``GM`` prefix).
+
+Postcode statistics are counts; they become the canonical shares with the
+same rules as the GeoPackage (age counts / inwoners, household types /
+households, one-parent + two-parent = with children).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from citisens_core.geodata.columns import PC_SNAKE, postcode_level
+from citisens_core.geodata.read import (
+    RD_NEW,
+    AreaFileError,
+    _Layer,
+    _normalise,
+    _short,
+    read_areas,
+)
+
+__all__ = ["postcode_to_buurt", "read_crosswalk", "read_postcode_stats"]
+
+
+# --- the Excel/CSV release ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    """How one display header of the CSV release maps to a GeoPackage column name.
+
+    Attributes
+    ----------
+    header : str
+        Display header, normalised (lower case, single spaces); "" for the
+        unnamed trailing columns.
+    target : str
+        Column name in the GeoPackage release (so the rule table applies).
+    occurrence : int, optional
+        Which of several equal headers (``Totaal`` appears three times:
+        inwoners, huishoudens, woningen), counting from 0.
+    unit : str, optional
+        The units row value that must match (decides count vs percentage and
+        names the unnamed columns).
+    """
+
+    header: str
+    target: str
+    occurrence: int | None = None
+    unit: str | None = None
+
+
+CSV_HEADER_RULES: tuple[HeaderRule, ...] = (
+    HeaderRule("postcode-4", "postcode"),
+    HeaderRule("postcode-6", "postcode"),
+    HeaderRule("postcode", "postcode"),
+    HeaderRule("totaal", "aantal_inwoners", occurrence=0),
+    HeaderRule("totaal", "aantal_part_huishoudens", occurrence=1),
+    HeaderRule("totaal", "aantal_woningen", occurrence=2),
+    HeaderRule("man", "aantal_mannen"),
+    HeaderRule("vrouw", "aantal_vrouwen"),
+    HeaderRule("tot 15 jaar", "aantal_inwoners_0_tot_15_jaar"),
+    HeaderRule("15 tot 25 jaar", "aantal_inwoners_15_tot_25_jaar"),
+    HeaderRule("25 tot 45 jaar", "aantal_inwoners_25_tot_45_jaar"),
+    HeaderRule("45 tot 65 jaar", "aantal_inwoners_45_tot_65_jaar"),
+    HeaderRule("65 jaar en ouder", "aantal_inwoners_65_jaar_en_ouder"),
+    HeaderRule("eenpersoons", "aantal_eenpersoonshuishoudens"),
+    HeaderRule("meerpersoons zonder kinderen", "aantal_meerpersoonshuishoudens_zonder_kind"),
+    HeaderRule("eenouder", "aantal_eenouderhuishoudens"),
+    HeaderRule("tweeouder", "aantal_tweeouderhuishoudens"),
+    HeaderRule("huishoudgrootte", "gemiddelde_huishoudensgrootte"),
+    HeaderRule("meergezins", "aantal_meergezinswoningen", unit="x1"),
+    HeaderRule("meergezins", "percentage_meergezinswoning", unit="%"),
+    HeaderRule("koopwoning", "percentage_koopwoningen", unit="%"),
+    HeaderRule("huurwoning", "percentage_huurwoningen", unit="%"),
+    HeaderRule("huurcoporatie", "aantal_huurwoningen_in_bezit_woningcorporaties", unit="x1"),
+    HeaderRule("huurcorporatie", "aantal_huurwoningen_in_bezit_woningcorporaties", unit="x1"),
+    HeaderRule("niet bewoond", "aantal_niet_bewoonde_woningen"),
+    HeaderRule("woz-waarde woning", "gemiddelde_woz_waarde_woning"),
+    HeaderRule("", "omgevingsadressendichtheid", unit="adressen/km2"),
+    HeaderRule("", "stedelijkheid", unit="categorie"),
+    HeaderRule("omgevingsadressendichtheid", "omgevingsadressendichtheid"),
+    HeaderRule("stedelijkheid", "stedelijkheid"),
+)
+
+_UNIT_VALUES = re.compile(r"^(code|x ?1.*|%|x 1 000.*|adressen/km2|categorie|)$", re.IGNORECASE)
+
+
+def _norm_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\ufeff", "")).strip().lower()
+
+
+def _target_names(headers: list[str], units: list[str] | None) -> list[str]:
+    """GeoPackage-style names for the CSV columns; unknown columns keep a slug."""
+    seen: dict[str, int] = {}
+    names = []
+    for i, raw in enumerate(headers):
+        header = _norm_header(raw)
+        occurrence = seen.get(header, 0)
+        seen[header] = occurrence + 1
+        unit = _norm_header(units[i]) if units and i < len(units) else None
+        target = None
+        for rule in CSV_HEADER_RULES:
+            if rule.header != header:
+                continue
+            if rule.occurrence is not None and rule.occurrence != occurrence:
+                continue
+            if rule.unit is not None and unit is not None and rule.unit != unit:
+                continue
+            if rule.unit is not None and unit is None and rule.header == "":
+                continue
+            target = rule.target
+            break
+        slug = re.sub(r"[^a-z0-9]+", "_", header).strip("_") or f"kolom_{i}"
+        names.append(target if target and target not in names else f"_{slug}_{i}")
+    return names
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """Rows of a CSV (UTF-8 with or without BOM, else cp1252; comma or semicolon)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise AreaFileError(f"{path.name}: het bestand is leeg")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+
+
+def _excel_rows(path: Path) -> list[list[str]]:
+    try:
+        sheet = pd.read_excel(path, header=None, dtype=str)
+    except ImportError as exc:
+        raise AreaFileError(
+            f"{path.name}: Excel lezen vraagt het pakket openpyxl; sla het blad op als CSV"
+        ) from exc
+    except Exception as exc:
+        raise AreaFileError(f"{path.name}: Excel-bestand niet leesbaar ({_short(exc)})") from exc
+    return sheet.fillna("").astype(str).values.tolist()
+
+
+def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
+    """The CSV/Excel release as a frame with GeoPackage column names."""
+    if len(rows) < 2:
+        raise AreaFileError(f"{display}: geen gegevensregels gevonden")
+    headers = rows[0]
+    has_units = all(_UNIT_VALUES.match(_norm_header(u)) for u in rows[1])
+    units = rows[1] if has_units else None
+    data = rows[2:] if has_units else rows[1:]
+    names = _target_names(headers, units)
+    if "postcode" not in names:
+        raise AreaFileError(
+            f"{display}: geen kolom met postcodes gevonden; verwacht Postcode-4, Postcode-6 "
+            f"of postcode (gevonden: {', '.join(h for h in headers[:6] if h)})"
+        )
+    width = len(names)
+    data = [(row + [""] * width)[:width] for row in data]
+    frame = pd.DataFrame(data, columns=names, dtype=str)
+    frame = frame[frame["postcode"].str.strip().ne("")]
+    # drop unnamed trailing columns that hold nothing
+    empty = [c for c in frame.columns if c.startswith("_") and frame[c].str.strip().eq("").all()]
+    return frame.drop(columns=empty).reset_index(drop=True)
+
+
+def read_postcode_stats(path: str | Path) -> gpd.GeoDataFrame:
+    """Read CBS statistics per postcode (PC4 or PC6) into the canonical area table.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A GeoPackage (``cbs_pc4_2022_v1.gpkg``, also zipped) or the CSV/Excel
+        release with Dutch display headers and a units row.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The canonical table with ``niveau`` ``pc4`` or ``pc6``; shares are
+        computed from the counts. Geometry is None for CSV/Excel.
+
+    Raises
+    ------
+    AreaFileError
+        If the file has no postcode column, is empty or unreadable.
+    """
+    path = Path(path)
+    display = path.name
+    if not path.exists():
+        raise AreaFileError(f"{display}: bestand niet gevonden")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xls"):
+        table = read_areas(path)
+        if table.attrs["niveau"] not in ("pc4", "pc6"):
+            raise AreaFileError(
+                f"{display}: geen postcodebestand; het bevat {table.attrs['niveau']}gebieden"
+            )
+        return table
+    rows = _excel_rows(path) if suffix in (".xlsx", ".xls") else _csv_rows(path)
+    frame = _release_frame(rows, display)
+    level = postcode_level(frame["postcode"]) or "pc4"
+    layer = _Layer("", None, display, list(frame.columns), PC_SNAKE, level, "postcode")
+    layer.hints = [path.stem]
+    gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs="EPSG:4326")
+    table = _normalise(gdf, layer, display)
+    table.attrs["generatie"] = "postcode_csv"
+    table.attrs["waarschuwingen"] = [
+        w for w in table.attrs["waarschuwingen"] if "geen bruikbare grens" not in w
+    ]
+    return table
+
+
+# --- postcode → buurt ----------------------------------------------------------------------
+
+CROSSWALK_COLUMNS = ("postcode", "huisnummer", "buurtcode", "wijkcode", "gemeentecode")
+_CROSSWALK_PATTERNS = {
+    "postcode": re.compile(r"^(pc6|postcode(6)?)$", re.IGNORECASE),
+    "huisnummer": re.compile(r"^huisnummer$", re.IGNORECASE),
+    "buurtcode": re.compile(r"^(buurt|buurtcode)(\d{4})?$", re.IGNORECASE),
+    "wijkcode": re.compile(r"^(wijk|wijkcode)(\d{4})?$", re.IGNORECASE),
+    "gemeentecode": re.compile(r"^(gemeente|gemeentecode)(\d{4})?$", re.IGNORECASE),
+}
+_PREFIX = {"buurtcode": ("BU", 8), "wijkcode": ("WK", 6), "gemeentecode": ("GM", 4)}
+
+
+def _prefixed(values: pd.Series, prefix: str, digits: int) -> pd.Series:
+    """CBS codes with prefix: "3440101" → "BU03440101"; prefixed codes stay."""
+    text = values.astype(str).str.strip().str.upper()
+    bare = text.str.fullmatch(r"\d+")
+    padded = prefix + text.where(bare, "0").str.zfill(digits)
+    return text.where(~bare, padded).where(values.notna() & text.ne(""))
+
+
+def read_crosswalk(path: str | Path) -> pd.DataFrame:
+    """Read CBS's "Buurt, wijk en gemeente bij postcode en huisnummer" CSV.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Semicolon CSV with header ``PC6;Huisnummer;Buurt2023;Wijk2023;Gemeente2023``
+        (year suffix optional), codes without prefix, UTF-8 or cp1252.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``postcode`` (PC6 without space), ``huisnummer``, ``buurtcode``,
+        ``wijkcode``, ``gemeentecode`` (with ``BU``/``WK``/``GM`` prefixes);
+        ``attrs["jaar"]`` is the year from the header when present.
+
+    Raises
+    ------
+    AreaFileError
+        If the file is empty or lacks the postcode or buurt column.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise AreaFileError(f"{path.name}: bestand niet gevonden of leeg")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            raw = pd.read_csv(path, sep=None, engine="python", dtype=str, encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+        except Exception as exc:
+            raise AreaFileError(f"{path.name}: koppeltabel niet leesbaar ({_short(exc)})") from exc
+    found: dict[str, str] = {}
+    for column in raw.columns:
+        for target, pattern in _CROSSWALK_PATTERNS.items():
+            if target not in found and pattern.match(str(column).strip()):
+                found[target] = column
+    missing = [t for t in ("postcode", "buurtcode") if t not in found]
+    if missing:
+        raise AreaFileError(
+            f"{path.name}: geen kolom {' en '.join(missing)} in de koppeltabel; verwacht "
+            f"PC6;Huisnummer;BuurtJJJJ;WijkJJJJ;GemeenteJJJJ (gevonden: {', '.join(raw.columns)})"
+        )
+    out = pd.DataFrame(index=raw.index)
+    out["postcode"] = raw[found["postcode"]].str.replace(" ", "").str.upper()
+    out["huisnummer"] = raw[found["huisnummer"]] if "huisnummer" in found else None
+    for target, (prefix, digits) in _PREFIX.items():
+        out[target] = _prefixed(raw[found[target]], prefix, digits) if target in found else None
+    # wijk and gemeente follow from the buurt code when the file leaves them out
+    out["wijkcode"] = out["wijkcode"].fillna("WK" + out["buurtcode"].str[2:8])
+    out["gemeentecode"] = out["gemeentecode"].fillna("GM" + out["buurtcode"].str[2:6])
+    year = re.search(r"(\d{4})$", str(found["buurtcode"]))
+    out.attrs["jaar"] = int(year.group(1)) if year else None
+    return out[list(CROSSWALK_COLUMNS)]
+
+
+def _postcode_ids(postcodes: object) -> pd.Series:
+    """Normalised postcode strings from a list, Series or (Geo)DataFrame."""
+    if isinstance(postcodes, pd.DataFrame):
+        column = "code" if "code" in postcodes else "postcode"
+        if column not in postcodes:
+            raise ValueError("postcodes: expected a column 'code' or 'postcode'")
+        values = postcodes[column]
+    else:
+        values = pd.Series(list(postcodes) if isinstance(postcodes, Iterable) else [postcodes])
+    return values.astype(str).str.replace(" ", "").str.upper().str.removesuffix(".0")
+
+
+def _from_crosswalk(ids: pd.Series, crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """Address-weighted buurt shares per postcode (PC6 exact, PC4 by prefix)."""
+    wanted = pd.Index(ids.unique())
+    key = crosswalk["postcode"]
+    table = crosswalk.assign(key=key.str[:4]) if (ids.str.len() == 4).all() else None
+    if table is None:
+        table = crosswalk.assign(key=key)
+    table = table[table["key"].isin(wanted)]
+    counts = (
+        table.groupby(["key", "buurtcode", "wijkcode", "gemeentecode"], dropna=False)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
+    counts["gewicht"] = counts["n"] / counts.groupby("key")["n"].transform("sum")
+    return counts.rename(columns={"key": "postcode"}).drop(columns="n")
+
+
+def _spatial(postcodes: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, method: str) -> pd.DataFrame:
+    """Largest-overlap (or area-share) link in RD New; centroid fallback for points."""
+    pc = postcodes.assign(postcode=_postcode_ids(postcodes).values)[["postcode", "geometry"]]
+    pc = pc[pc.geometry.notna()].to_crs(RD_NEW).reset_index(drop=True)
+    bu = buurten[["code", "wijkcode", "gemeentecode", "geometry"]]
+    bu = bu[bu.geometry.notna()].to_crs(RD_NEW).reset_index(drop=True)
+    left, right = bu.sindex.query(pc.geometry.values, predicate="intersects")
+    pairs = pd.DataFrame({"pc": left, "bu": right})
+    pairs["area"] = shapely.area(
+        shapely.intersection(pc.geometry.values[left], bu.geometry.values[right])
+    )
+    pairs = pairs[pairs["area"] > 0]
+    if method == "largest":
+        pairs = pairs.sort_values("area", ascending=False).drop_duplicates("pc")
+        pairs["gewicht"] = 1.0
+    else:
+        pairs["gewicht"] = pairs["area"] / pairs.groupby("pc")["area"].transform("sum")
+    # points, lines or slivers outside every buurt: the buurt holding a point on the area
+    rest = np.setdiff1d(np.arange(len(pc)), pairs["pc"].to_numpy())
+    if len(rest):
+        points = shapely.point_on_surface(pc.geometry.values[rest])
+        p_idx, b_idx = bu.sindex.query(points, predicate="within")
+        fallback = pd.DataFrame({"pc": rest[p_idx], "bu": b_idx, "gewicht": 1.0})
+        pairs = pd.concat([pairs, fallback.drop_duplicates("pc")], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "postcode": pc["postcode"].to_numpy()[pairs["pc"].to_numpy()],
+            "buurtcode": bu["code"].to_numpy()[pairs["bu"].to_numpy()],
+            "wijkcode": bu["wijkcode"].to_numpy()[pairs["bu"].to_numpy()],
+            "gemeentecode": bu["gemeentecode"].to_numpy()[pairs["bu"].to_numpy()],
+            "gewicht": pairs["gewicht"].to_numpy(dtype="float64"),
+        }
+    )
+    return out
+
+
+def postcode_to_buurt(
+    postcodes: Iterable[str] | pd.DataFrame,
+    buurten: gpd.GeoDataFrame | None = None,
+    crosswalk: str | Path | pd.DataFrame | None = None,
+    method: str = "largest",
+) -> pd.DataFrame:
+    """Link postcodes (PC4 or PC6) to buurten, with a weight per link.
+
+    Parameters
+    ----------
+    postcodes : iterable of str or (Geo)DataFrame
+        Postcodes ("1011AB", "1011 ab" or "1011"), or a table with a ``code``
+        or ``postcode`` column; for the spatial join a GeoDataFrame with geometry.
+    buurten : geopandas.GeoDataFrame, optional
+        Canonical buurt table; used for a spatial join when `crosswalk` is None.
+    crosswalk : path or pandas.DataFrame, optional
+        CBS's postcode/huisnummer crosswalk (see :func:`read_crosswalk`); when
+        given, the weight is the share of the postcode's addresses in each buurt.
+    method : {"largest", "area"}
+        Spatial join only: one buurt per postcode by largest overlap (weight 1),
+        or every overlapping buurt weighted by its share of the overlap area.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``postcode``, ``buurtcode``, ``wijkcode``, ``gemeentecode``,
+        ``gewicht``; weights of one postcode sum to 1. Postcodes that link to
+        nothing are absent and listed in ``attrs["niet_gevonden"]``.
+
+    Raises
+    ------
+    ValueError
+        If neither a crosswalk nor buurten with geometry are given, or
+        `method` is unknown.
+    """
+    if method not in ("largest", "area"):
+        raise ValueError(f"method: expected 'largest' or 'area', got {method!r}")
+    ids = _postcode_ids(postcodes)
+    if crosswalk is not None:
+        table = crosswalk if isinstance(crosswalk, pd.DataFrame) else read_crosswalk(crosswalk)
+        out = _from_crosswalk(ids, table)
+    elif buurten is not None and isinstance(postcodes, gpd.GeoDataFrame):
+        out = _spatial(postcodes, buurten, method)
+    else:
+        raise ValueError(
+            "postcode_to_buurt: give a crosswalk, or postcodes as a GeoDataFrame with geometry "
+            "together with buurten"
+        )
+    out = out.sort_values(["postcode", "gewicht"], ascending=[True, False]).reset_index(drop=True)
+    out.attrs["niet_gevonden"] = sorted(set(ids) - set(out["postcode"]))
+    return out[["postcode", "buurtcode", "wijkcode", "gemeentecode", "gewicht"]]
