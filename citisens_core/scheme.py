@@ -61,6 +61,10 @@ class Profile:
     demografie: MappingProxyType[str, MappingProxyType[str, float]]
     portret: str
 
+    def __reduce__(self):
+        # MappingProxyType cannot be pickled: travel as plain dicts (for joblib caches).
+        return (_rebuild, (Profile, _plain(self.__dict__)))
+
     @property
     def is_assumption(self) -> bool:
         """True when the national share is an assumption, not a published figure."""
@@ -85,6 +89,9 @@ class Scheme:
     instrumenten: MappingProxyType[str, str]
     ladder: tuple[str, ...]
     profielen: tuple[Profile, ...]
+
+    def __reduce__(self):
+        return (_rebuild, (Scheme, _plain(self.__dict__)))
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -112,6 +119,23 @@ class Scheme:
     def names(self) -> dict[str, str]:
         """Profile key → Dutch name."""
         return {p.key: p.naam for p in self.profielen}
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings → dicts, recursively (for pickling)."""
+    if isinstance(value, MappingProxyType | dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
+def _rebuild(cls: type, state: dict) -> Any:
+    return cls(**{k: _frozen(v) for k, v in state.items()})
 
 
 def load_scheme(path: str | Path | None = None) -> Scheme:

@@ -99,3 +99,12 @@ def test_unreadable_and_broken_files_say_so(tmp_path):
         load_scheme(tmp_path / "bestaat-niet.yaml")
     with pytest.raises(SchemeError, match="not valid YAML"):
         parse_scheme("profielen: [", source="kapot.yaml")
+
+
+def test_scheme_survives_pickling_for_model_caches(scheme):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(scheme))
+    assert back == scheme
+    with pytest.raises(TypeError):
+        back.profielen[0].kanalen["brief"] = 1
