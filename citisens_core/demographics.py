@@ -148,11 +148,12 @@ def cell_codes(frame: pd.DataFrame) -> np.ndarray:
     for dim, categories in DIMENSIONS.items():
         if dim not in frame:
             raise ValueError(f"column {dim!r} is missing; expected one of {categories}")
-        codes = pd.Categorical(frame[dim].astype(str), categories=categories).codes
-        if (codes < 0).any():
-            bad = sorted(set(frame[dim].astype(str)[codes < 0]))[:5]
+        values = frame[dim].astype(str)
+        known = values.isin(categories)
+        if not known.all():
+            bad = sorted(set(values[~known]))[:5]
             raise ValueError(f"column {dim!r} has unknown categories {bad}; expected {categories}")
-        positions.append(codes.astype(np.int64))
+        positions.append(pd.Categorical(values, categories=categories).codes.astype(np.int64))
     return np.ravel_multi_index(positions, CELL_SHAPE)
 
 

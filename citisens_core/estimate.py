@@ -35,9 +35,9 @@ Z90 = 1.6449
 #: How alike areas are in a marginal they do not publish (Dirichlet concentration;
 #: assumption: 10 gives a standard deviation of about 0.15 around a share of 0.4).
 BORROWED_CONCENTRATION = 10.0
-#: Share of each person age band among household heads per adult in that band,
-#: nationally (CBS 2023: heads 6/32/33/29 % by band, adults 14/30/32/24 %).
-HEADS_PER_ADULT = np.array([0.42, 1.07, 1.04, 1.21])
+#: Share of households with children that have two parents (CBS: about 85 %).
+TWO_PARENT_SHARE = 0.85
+NATIONAL_HOUSEHOLD_SIZE = 2.13
 CONFIDENCE_LABELS = ("hoog", "redelijk", "laag", "zeer laag")
 SOURCE_LABELS = {"eigen": "eigen cijfers", "wijk": "cijfers van de wijk",
                  "gemeente": "cijfers van de gemeente", "landelijk": "landelijke cijfers"}
@@ -108,11 +108,11 @@ def _own_marginals(areas: pd.DataFrame) -> dict[str, np.ndarray]:
         return pd.to_numeric(areas[name], errors="coerce").to_numpy(dtype=float)
 
     adult_bands = ("aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus")
-    adults = np.column_stack([col(c) for c in adult_bands])
-    heads = adults * HEADS_PER_ADULT
     households = np.column_stack([col(c) for c in
                                   ("aandeel_eenpersoons", "aandeel_zonder_kinderen",
                                    "aandeel_met_kinderen")])
+    heads = head_ages(np.column_stack([col(c) for c in adult_bands]), col("gem_huishoudgrootte"),
+                      col("aandeel_0_15"), _normalise(households))
     urban_class = np.rint(col("stedelijkheid"))
     urban = np.full((len(areas), 5), np.nan)
     known = np.isin(urban_class, [1, 2, 3, 4, 5])
@@ -124,6 +124,44 @@ def _own_marginals(areas: pd.DataFrame) -> dict[str, np.ndarray]:
     income = np.column_stack([low, np.clip(1 - low - high, 0, 1), high])
     return {dim: _normalise(table) for dim, table in zip(
         DIMENSIONS, (heads, households, urban, tenure, income), strict=True)}
+
+
+def head_ages(persons: np.ndarray, household_size: np.ndarray, young: np.ndarray,
+              households: np.ndarray) -> np.ndarray:
+    """Household heads per age band from CBS's person age shares.
+
+    CBS counts persons; the model needs the age of each household's head. Per
+    household there are ``share × size`` persons in each band. Every adult is a
+    head, a partner or a child living at home; partners follow from the
+    household types, and the adults left over after heads and partners are
+    children at home, all aged 15-25. What remains are heads and partners, in
+    the same proportion in every band.
+
+    Parameters
+    ----------
+    persons : numpy.ndarray
+        Shares of all inhabitants aged 15-25, 25-45, 45-65 and 65+, shape (n, 4).
+    household_size : numpy.ndarray
+        Average household size; NaN falls back to the national figure.
+    young : numpy.ndarray
+        Share of inhabitants aged 0-15.
+    households : numpy.ndarray
+        Shares of one-person households, without and with children, shape (n, 3).
+
+    Returns
+    -------
+    numpy.ndarray
+        Unnormalised heads per band, shape (n, 4).
+    """
+    size = np.where(np.isfinite(household_size) & (household_size > 0), household_size,
+                    NATIONAL_HOUSEHOLD_SIZE)
+    households = np.where(np.isfinite(households), households, NATIONAL_MARGINALS["huishouden"])
+    partners = households[:, 1] + TWO_PARENT_SHARE * households[:, 2]
+    per_household = persons * size[:, None]
+    adults = np.where(np.isfinite(young), 1 - young, persons.sum(axis=1)) * size
+    children_at_home = np.clip(adults - 1 - partners, 0, per_household[:, 0])
+    per_household[:, 0] -= children_at_home
+    return per_household
 
 
 def _normalise(table: np.ndarray) -> np.ndarray:

@@ -3,18 +3,29 @@ import pandas as pd
 import pytest
 
 from citisens_core.demographics import N_CELLS, NATIONAL_MARGINALS
-from citisens_core.estimate import HEADS_PER_ADULT, combine_mix, estimate_areas
+from citisens_core.estimate import (
+    TWO_PARENT_SHARE,
+    combine_mix,
+    estimate_areas,
+)
 from citisens_core.synthetic import cell_distribution, profile_given_cell
 
 
 def area(code="BU09990101", wijk="WK099901", huishoudens=800.0, **marginals) -> dict:
     """A canonical area row from head-age, household, urbanity, tenure and income shares."""
     m = {**NATIONAL_MARGINALS, **marginals}
-    adults = np.asarray(m["leeftijd"]) / HEADS_PER_ADULT
-    adults = 0.85 * adults / adults.sum()
+    # invert estimate.head_ages: heads and partners spread over bands like the heads,
+    # half a child aged 15-25 at home per family, 15 % of inhabitants under 15
+    heads, households = np.asarray(m["leeftijd"]), np.asarray(m["huishouden"])
+    partners = households[1] + TWO_PARENT_SHARE * households[2]
+    per_household = heads * (1 + partners)
+    per_household[0] += 0.5 * households[2]
+    size = per_household.sum() / 0.85
+    adults = per_household / size
     return {
         "code": code, "naam": f"Buurt {code[-2:]}", "niveau": "buurt",
         "gemeentecode": "GM0999", "wijkcode": wijk, "huishoudens": huishoudens,
+        "gem_huishoudgrootte": size,
         "aandeel_0_15": 0.15, "aandeel_15_25": adults[0], "aandeel_25_45": adults[1],
         "aandeel_45_65": adults[2], "aandeel_65_plus": adults[3],
         "aandeel_eenpersoons": m["huishouden"][0], "aandeel_zonder_kinderen": m["huishouden"][1],
