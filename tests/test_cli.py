@@ -1,0 +1,71 @@
+"""The command line end to end, as a user would run it."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from citisens_core.cli import main
+from tests.conftest import REPO
+
+DEMO = REPO / "geodata" / "demo-gemeente.gpkg"
+
+
+def output_columns(keys):
+    return ["code", "naam", *keys, *(f"{k}_laag" for k in keys), *(f"{k}_hoog" for k in keys),
+            "dominant_profiel", "tweede_profiel", "betrouwbaarheid"]
+
+
+def test_every_command_has_help(capsys):
+    for command in ("survey", "fit", "estimate", "download", "advise"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        assert "usage:" in capsys.readouterr().out
+
+
+def test_survey_fit_estimate_chain(tmp_path, scheme, capsys):
+    survey, model, out = tmp_path / "survey.csv", tmp_path / "model.joblib", tmp_path / "s.gpkg"
+    assert main(["survey", "--n", "3000", "--seed", "2", "--out", str(survey)]) == 0
+    assert main(["fit", str(survey), "--out", str(model), "--bootstrap", "10"]) == 0
+    assert main(["estimate", str(DEMO), "--model", str(model), "--out", str(out)]) == 0
+
+    result = gpd.read_file(out)
+    assert set(output_columns(scheme.keys)) <= set(result.columns)
+    assert len(result) == 64  # the land buurten of the demo gemeente; the lake is left out
+    np.testing.assert_allclose(result[list(scheme.keys)].sum(axis=1), 1.0, atol=1e-9)
+    assert result.geometry.notna().all()
+    assert "areas estimated" in capsys.readouterr().out
+
+
+def test_estimate_runs_on_every_real_buurt_file(real_cbs, tmp_path, scheme):
+    files = sorted((real_cbs / "buurt-2015").glob("*.geojson"))
+    assert len(files) == 23
+    for path in files:
+        out = tmp_path / f"{path.stem}.csv"
+        assert main(["estimate", str(path), "--out", str(out)]) == 0, path.name
+        result = pd.read_csv(out)
+        assert len(result) > 50, path.name
+        assert set(output_columns(scheme.keys)) <= set(result.columns)
+        np.testing.assert_allclose(result[list(scheme.keys)].sum(axis=1), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["estimate", "bestaat-niet.gpkg", "--out", "x.csv"], "file not found"),
+    (["estimate", str(DEMO), "--out", "x.xlsx"], "--out must end in .csv or .gpkg"),
+    (["survey", "--n", "0", "--out", "x.csv"], "--n must be at least 1"),
+])
+def test_errors_are_one_line_without_traceback(args, message, capsys):
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_non_cbs_file_gets_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "punten.geojson"
+    gpd.GeoDataFrame({"naam": ["a"]}, geometry=gpd.points_from_xy([5.0], [52.0]),
+                     crs=4326).to_file(path)
+    assert main(["estimate", str(path), "--out", str(tmp_path / "x.csv")]) == 1
+    assert "punten.geojson" in capsys.readouterr().err
