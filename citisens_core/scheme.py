@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from citisens_core.demographics import DIMENSIONS
+from citisens_core.errors import InputProblems
 
 DEFAULT_SCHEME = "profielen-v1.yaml"
 CHARACTERISTICS = ("betrokkenheid", "vertrouwen", "meedenken", "online")
@@ -26,13 +27,8 @@ _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class SchemeError(ValueError):
+class SchemeError(InputProblems):
     """A scheme file that cannot be used; the message lists every problem."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from citisens_core.demographics import CELL_SHAPE, DIMENSIONS, N_CELLS
+from citisens_core.errors import InputProblems
 from citisens_core.scheme import CHARACTERISTICS, Scheme, load_scheme
 from citisens_core.synthetic import national_cell_distribution, profile_given_cell
 
@@ -181,13 +182,8 @@ def _education(rng: np.random.Generator, income: np.ndarray) -> np.ndarray:
 
 # --- reading ------------------------------------------------------------------------
 
-class SurveyError(ValueError):
+class SurveyError(InputProblems):
     """A survey file that cannot be used; `problems` lists every problem found."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s): " + "; ".join(problems))
 
 
 def read_survey(path: str | Path, scheme: Scheme | None = None) -> pd.DataFrame:

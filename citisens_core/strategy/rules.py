@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from citisens_core.errors import InputProblems
 from citisens_core.scheme import Scheme, load_scheme
 from citisens_core.strategy.text import fmt_pct
 
@@ -51,13 +52,8 @@ FILL_FIELDS = frozenset({"profiel", "aandeel", "gemist", "kanaal", "na"})
 TONE_FIELDS = frozenset({"gebied", "aandeel", "profielen"})
 
 
-class RulesError(ValueError):
+class RulesError(InputProblems):
     """Rule tables that cannot be used; the message lists every problem."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
