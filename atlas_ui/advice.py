@@ -1,0 +1,533 @@
+"""Helpers of the Strategie page: the chosen areas, advice tables and charts, the map extract.
+
+Everything that can be computed without a running page lives here as plain
+functions (testable, and reused by the downloads); the page itself only draws.
+The advice comes from :mod:`citisens_core.strategy`; nothing here ranks or
+scores on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+import pydeck as pdk
+import shapely
+from PIL import Image, ImageDraw, ImageFont
+from shapely.geometry import box, mapping
+
+from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS
+from atlas_ui.classify import NO_DATA_HEX
+from atlas_ui.data import Dataset, selection_mix
+from atlas_ui.format import number, pct
+from atlas_ui.maps import (
+    Colouring,
+    base_payload,
+    build_deck,
+    colour_dominant,
+    coloured_payload,
+    fit_view,
+    top_profiles_text,
+)
+from citisens_core.scheme import Scheme
+from citisens_core.strategy import DREMPEL, MissedResidents, Plan, Recommendation, join_dutch
+
+#: Shown where the sources say profiles barely differ on a theme (ondermijning).
+SHARED_MESSAGE = (
+    "Bij dit thema verschillen de profielen nauwelijks. Eén gedeelde basisboodschap voor "
+    "iedereen werkt; kies de kanalen op bereik, niet per profiel."
+)
+CONFIDENCE_ORDER = ("hoog", "redelijk", "laag", "zeer laag")
+MAP_EXTRACT_HEIGHT = 380
+MAP_EXTRACT_WIDTH = 460
+
+
+# --- the chosen areas --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    """The areas the advice is for, with their combined estimate.
+
+    Attributes
+    ----------
+    level : str
+    codes : tuple of str
+        The chosen areas that have an estimate (they make up the mix).
+    skipped : tuple of str
+        Chosen areas without an estimate (no households or no own figures).
+    naam : str
+        Dutch name of the area or selection, used in the advice sentences.
+    mix : pandas.DataFrame
+        Index profile keys; columns ``aandeel``, ``laag``, ``hoog`` (90 % interval).
+    huishoudens : float or None
+    betrouwbaarheid : str
+        The weakest confidence among the areas.
+    volledigheid : float
+        Household-weighted share of the figures that are the areas' own.
+    bronnen : str
+        Where borrowed figures came from (Dutch).
+    """
+
+    level: str
+    codes: tuple[str, ...]
+    skipped: tuple[str, ...]
+    naam: str
+    mix: pd.DataFrame
+    huishoudens: float | None
+    betrouwbaarheid: str
+    volledigheid: float
+    bronnen: str
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Profile key → estimated share, the input of the strategy engine."""
+        return {str(k): float(v) for k, v in self.mix["aandeel"].items()}
+
+
+def selection_name(names: Sequence[str]) -> str:
+    """The name used for one or more areas: "A", "A en B", "A, B en 3 andere gebieden"."""
+    names = [str(n) for n in names]
+    if len(names) <= 3:
+        return join_dutch(names)
+    return f"{names[0]}, {names[1]} en {len(names) - 2} andere gebieden"
+
+
+def worst_confidence(labels: Iterable[str]) -> str:
+    """The weakest of several confidence labels ("zeer laag" when none is known)."""
+    ranks = [CONFIDENCE_ORDER.index(x) for x in labels if x in CONFIDENCE_ORDER]
+    return CONFIDENCE_ORDER[max(ranks)] if ranks else "zeer laag"
+
+
+def area_choice(dataset: Dataset, level: str, codes: Sequence[str], model: Any
+                ) -> AreaChoice | None:
+    """Combine the chosen areas into one household-weighted mix.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    level : str
+        The level the codes belong to.
+    codes : sequence of str
+    model : EngagementModel
+
+    Returns
+    -------
+    AreaChoice or None
+        None when no chosen area has an estimate.
+    """
+    est = dataset.estimates(level, model)
+    rows = est[est["code"].isin(list(codes))]
+    usable = rows[rows["heeft_schatting"]]
+    if usable.empty:
+        return None
+    keys = list(model.profile_keys)
+    order = {c: i for i, c in enumerate(codes)}
+    usable = usable.sort_values("code", key=lambda s: s.map(order))
+    names = dataset.names(level)
+    households = float(usable["huishoudens"].sum())
+    weights = usable["huishoudens"].clip(lower=1)
+    completeness = float((usable["volledigheid"] * weights).sum() / weights.sum())
+    return AreaChoice(
+        level=level, codes=tuple(usable["code"].astype(str)),
+        skipped=tuple(str(c) for c in rows.loc[~rows["heeft_schatting"], "code"]),
+        naam=selection_name([names.get(c, c) for c in usable["code"].astype(str)]),
+        mix=selection_mix(usable, list(usable["code"]), keys),
+        huishoudens=households if households > 0 else None,
+        betrouwbaarheid=worst_confidence(usable["betrouwbaarheid"]),
+        volledigheid=completeness,
+        bronnen="; ".join(dict.fromkeys(str(b) for b in usable["bronnen"])))
+
+
+def present_profiles(shares: Mapping[str, float], scheme: Scheme,
+                     drempel: float = DREMPEL) -> list[str]:
+    """Profile keys with at least `drempel` share, largest first (ties in scheme order)."""
+    keys = [k for k in scheme.keys if shares.get(k, 0.0) >= drempel]
+    return sorted(keys, key=lambda k: -shares[k])
+
+
+def file_stem(naam: str, prefix: str = "participatieadvies") -> str:
+    """A safe ASCII file name stem for the downloads, e.g. ``participatieadvies-de-hessel``."""
+    ascii_name = unicodedata.normalize("NFKD", naam).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return f"{prefix}-{slug}" if slug else prefix
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def recommendations_table(recs: Sequence[Recommendation], instruments: bool = False
+                          ) -> pd.DataFrame:
+    """All ranked channels or instruments as a table of Dutch text.
+
+    Parameters
+    ----------
+    recs : sequence of Recommendation
+        In ranked order.
+    instruments : bool
+        Adds the fit for the phase and step, and calls reach "Deelname".
+    """
+    rows = []
+    for rank, rec in enumerate(recs, 1):
+        row = {"#": rank, ("Instrument" if instruments else "Kanaal"): rec.naam,
+               ("Deelname" if instruments else "Bereik"): pct(rec.bereik, 1)}
+        if instruments:
+            row["Geschiktheid"] = pct(rec.geschiktheid or 0.0)
+        row["Score"] = number(rec.score * 100, 1)
+        row["Waarom"] = rec.reden
+        row["Bron"] = rec.bron
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("#")
+
+
+def plan_table(plan: Plan, scheme: Scheme, shares: Mapping[str, float],
+               drempel: float = DREMPEL) -> pd.DataFrame:
+    """Reach of a campaign plan per present profile, as Dutch text."""
+    names = scheme.names()
+    rows = [{"Profiel": names[k], "Aandeel huishoudens": pct(shares[k]),
+             "Bereikt (schatting)": pct(plan.bereik_per_profiel[k]),
+             "Onder het minimum": "ja" if k in plan.tekort else "nee"}
+            for k in present_profiles(shares, scheme, drempel)]
+    return pd.DataFrame(rows).set_index("Profiel")
+
+
+def missed_table(missed: MissedResidents, shares: Mapping[str, float], scheme: Scheme,
+                 huishoudens: float | None = None, drempel: float = DREMPEL) -> pd.DataFrame:
+    """Per present profile: share left unreached, what would help and what is left after."""
+    names = scheme.names()
+    rows = []
+    for key in present_profiles(shares, scheme, drempel):
+        row = {"Profiel": names[key], "Aandeel huishoudens": pct(shares[key]),
+               "Onbereikt (schatting)": pct(missed.per_profiel[key])}
+        if huishoudens is not None:
+            row["Huishoudens onbereikt"] = "ca. " + number(
+                huishoudens * shares[key] * missed.per_profiel[key])
+        fill = missed.aanvulling.get(key)
+        row["Zou helpen"] = scheme.kanalen[fill] if fill else "—"
+        row["Onbereikt daarna"] = pct(missed.na_aanvulling[key]) if fill else "—"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Profiel")
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                labelLimit=260).configure_header(
+        labelFontSize=FONT_SIZE, labelFontWeight="bold", labelLimit=260, title=None)
+
+
+def reach_frame(recs: Sequence[Recommendation], shares: Mapping[str, float], scheme: Scheme,
+                top: int = 6, drempel: float = DREMPEL) -> pd.DataFrame:
+    """Long table of the top recommendations' reach per present profile, for the chart.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item`` (channel or instrument name), ``rang``, ``profiel`` (the facet
+        title: name and estimated share), ``kleur``, ``waarde`` (percent) and ``label``.
+    """
+    rows = []
+    for key in present_profiles(shares, scheme, drempel):
+        profile = scheme.profile(key)
+        head = f"{profile.naam} ({pct(shares[key])})"
+        for rank, rec in enumerate(recs[:top], 1):
+            value = rec.bereik_per_profiel[key]
+            rows.append({"item": rec.naam, "rang": rank, "profiel": head, "kleur": profile.kleur,
+                         "waarde": 100 * value, "label": pct(value)})
+    return pd.DataFrame(rows)
+
+
+def reach_chart(frame: pd.DataFrame, x_title: str, columns: int = 3,
+                facet_width: int = 170) -> alt.FacetChart:
+    """Small multiples, one per present profile: the reach of each option, with text labels.
+
+    The profile's colour repeats the facet title; the value is written beside each
+    bar, so nothing depends on colour alone.
+    """
+    heads = list(dict.fromkeys(frame["profiel"]))
+    colours = [frame.loc[frame["profiel"] == h, "kleur"].iloc[0] for h in heads]
+    items = list(dict.fromkeys(frame.sort_values("rang")["item"]))
+    top = float(frame["waarde"].max()) if len(frame) else 1.0
+    x = alt.X("waarde:Q", title=x_title, scale=alt.Scale(domain=[0, max(top * 1.35, 1.0)]),
+              axis=alt.Axis(tickCount=4))
+    base = alt.Chart().encode(y=alt.Y("item:N", sort=items, title=None), x=x)
+    bars = base.mark_bar().encode(
+        color=alt.Color("profiel:N", scale=alt.Scale(domain=heads, range=colours), legend=None),
+        tooltip=[alt.Tooltip("profiel:N", title="Profiel"), alt.Tooltip("item:N", title="Keuze"),
+                 alt.Tooltip("label:N", title="Schatting")])
+    text = base.mark_text(align="left", dx=3, fontSize=FONT_SIZE - 1).encode(text="label:N")
+    chart = alt.layer(bars, text, data=frame).properties(
+        width=facet_width, height=max(24 * len(items), 80)).facet(
+        facet=alt.Facet("profiel:N", sort=heads, title=None), columns=columns)
+    return _style(chart)
+
+
+def profile_bars(values: Mapping[str, float], shares: Mapping[str, float], scheme: Scheme,
+                 x_title: str, minimum: float | None = None, drempel: float = DREMPEL,
+                 height_per_bar: int = 34) -> alt.LayerChart:
+    """One bar per present profile (its colour, its name, the value as text).
+
+    Parameters
+    ----------
+    values : mapping
+        Profile key → fraction to show (reach, or share left unreached).
+    shares : mapping
+        The mix: which profiles are present, and their share in the labels.
+    minimum : float, optional
+        Draws a dashed line at this fraction (the planner's minimum reach).
+    """
+    keys = present_profiles(shares, scheme, drempel)
+    frame = pd.DataFrame([{"profiel": f"{scheme.profile(k).naam} ({pct(shares[k])})",
+                           "kleur": scheme.profile(k).kleur, "waarde": 100 * values[k],
+                           "label": pct(values[k])} for k in keys])
+    order = list(frame["profiel"]) if len(frame) else []
+    base = alt.Chart(frame).encode(
+        y=alt.Y("profiel:N", sort=order, title=None),
+        x=alt.X("waarde:Q", title=x_title, scale=alt.Scale(domain=[0, 116]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100])))
+    bars = base.mark_bar().encode(
+        color=alt.Color("kleur:N", scale=None, legend=None),
+        tooltip=[alt.Tooltip("profiel:N", title="Profiel"),
+                 alt.Tooltip("label:N", title="Schatting")])
+    text = base.mark_text(align="left", dx=3, fontSize=FONT_SIZE).encode(text="label:N")
+    layers = [bars, text]
+    if minimum is not None:
+        layers.append(alt.Chart(pd.DataFrame({"x": [100 * minimum]})).mark_rule(
+            color="black", strokeDash=[5, 4], strokeWidth=2).encode(x="x:Q"))
+    chart = alt.layer(*layers).properties(height=max(height_per_bar * len(keys), 60))
+    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=300)
+
+
+def tradeoff_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Long form of :func:`citisens_core.strategy.tradeoff` for :func:`tradeoff_chart`."""
+    series = {"bereik": "Alle huishoudens", "laagste_bereik": "Slechtst bereikte profiel"}
+    rows = []
+    for _, row in table.iterrows():
+        for column, name in series.items():
+            rows.append({"aantal": int(row["aantal_kanalen"]), "reeks": name,
+                         "waarde": 100 * float(row[column]), "label": pct(row[column]),
+                         "kanalen": str(row["kanalen"])})
+    return pd.DataFrame(rows)
+
+
+def tradeoff_chart(long: pd.DataFrame, minimum: float, chosen: int | None = None
+                   ) -> alt.LayerChart:
+    """Best reach against the number of channels, with the minimum and the chosen plan.
+
+    Two labelled lines (all households; the weakest present profile), a dashed line
+    at the minimum reach and a grey band at the chosen number of channels.
+    """
+    series = list(dict.fromkeys(long["reeks"]))
+    colour = alt.Color("reeks:N", title=None, sort=series,
+                       scale=alt.Scale(domain=series, range=[SERIES_COLOURS[0],
+                                                                SERIES_COLOURS[3]]))
+    base = alt.Chart(long).encode(
+        x=alt.X("aantal:O", title="Aantal kanalen", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("waarde:Q", title="Bereikt (%)", scale=alt.Scale(domain=[0, 105])),
+        color=colour)
+    lines = base.mark_line(point=alt.OverlayMarkDef(size=70), strokeWidth=3).encode(
+        strokeDash=alt.StrokeDash("reeks:N", sort=series,
+                                  scale=alt.Scale(domain=series, range=[[1, 0], [6, 4]])),
+        tooltip=[alt.Tooltip("aantal:O", title="Aantal kanalen"),
+                 alt.Tooltip("reeks:N", title="Lijn"), alt.Tooltip("label:N", title="Bereikt"),
+                 alt.Tooltip("kanalen:N", title="Kanalen")])
+    # labels above the upper line, below the lower one, so they never overlap
+    labels = [base.transform_filter(alt.datum.reeks == name).mark_text(
+        dy=-12 if i == 0 else 16, fontSize=FONT_SIZE - 2).encode(text="label:N")
+        for i, name in enumerate(series)]
+    layers: list[alt.Chart] = []
+    if chosen is not None:
+        layers.append(alt.Chart(pd.DataFrame({"aantal": [chosen]})).mark_rule(
+            color="#bbbbbb", strokeWidth=26, opacity=0.45).encode(x="aantal:O"))
+    layers += [lines, *labels, alt.Chart(pd.DataFrame({"y": [100 * minimum]})).mark_rule(
+        color="black", strokeDash=[5, 4]).encode(y="y:Q")]
+    chart = alt.layer(*layers).properties(height=320)
+    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE).configure_legend(
+        labelFontSize=FONT_SIZE, orient="bottom", symbolStrokeWidth=3)
+
+
+# --- the map extract ---------------------------------------------------------------------
+
+
+def extract_payload(dataset: Dataset, level: str, model: Any, scheme: Scheme
+                    ) -> tuple[Colouring, dict]:
+    """The level coloured by the most common profile, memoised on the dataset."""
+    table = dataset.levels[level]
+
+    def build() -> tuple[Colouring, dict]:
+        est = dataset.estimates(level, model)
+        colouring = colour_dominant(est, scheme)
+        return colouring, coloured_payload(base_payload(table), table, colouring,
+                                           top_profiles_text(est, scheme))
+
+    return dataset._memoised(("strategie-payload", level, id(model)), build)
+
+
+def selection_outline(table: gpd.GeoDataFrame, codes: Sequence[str]) -> dict | None:
+    """The outline of the chosen areas as one GeoJSON feature (None without geometry)."""
+    geoms = table.loc[table["code"].astype(str).isin(list(codes)), "geometry"].dropna()
+    if geoms.empty:
+        return None
+    return {"type": "Feature", "properties": {},
+            "geometry": mapping(shapely.union_all(list(geoms)))}
+
+
+def selection_bounds(table: gpd.GeoDataFrame, codes: Sequence[str]
+                     ) -> tuple[float, float, float, float]:
+    """Bounding box of the chosen areas (the whole level when none has geometry)."""
+    geoms = table.loc[table["code"].astype(str).isin(list(codes)), "geometry"].dropna()
+    chosen = gpd.GeoSeries(geoms, crs=table.crs)
+    return tuple(chosen.total_bounds if len(chosen) else table.total_bounds)  # type: ignore
+
+
+def extract_deck(dataset: Dataset, level: str, codes: Sequence[str], model: Any,
+                 scheme: Scheme) -> tuple[pdk.Deck, Colouring]:
+    """A pydeck map of the level zoomed to the chosen areas, which are outlined in black."""
+    table = dataset.levels[level]
+    colouring, payload = extract_payload(dataset, level, model, scheme)
+    view = fit_view(_padded(selection_bounds(table, codes) if codes else
+                            tuple(table.total_bounds), 0.6),
+                    width_px=MAP_EXTRACT_WIDTH, height_px=MAP_EXTRACT_HEIGHT)
+    outline = selection_outline(table, codes) if codes else None
+    return build_deck(payload, view, outline), colouring
+
+
+def _padded(bounds: Sequence[float], fraction: float) -> tuple[float, float, float, float]:
+    """Bounds grown by `fraction` of their size on every side (at least ~300 m)."""
+    minx, miny, maxx, maxy = bounds
+    dx = max((maxx - minx) * fraction, 0.004)
+    dy = max((maxy - miny) * fraction, 0.003)
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _polygons(geom: Any) -> list[Any]:
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "Polygon":
+        return [geom]
+    return [g for part in getattr(geom, "geoms", []) for g in _polygons(part)]
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """DejaVu Sans when installed (it has every Dutch character and the dash), else Pillow's."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def _drawable(text: str, font: Any) -> str:
+    """Replace characters the font lacks (Pillow's fallback font has no em dash)."""
+    if isinstance(font, ImageFont.FreeTypeFont) and "DejaVu" in (font.getname()[0] or ""):
+        return text
+    return text.replace("\u2014", "-").replace("\u2013", "-")
+
+
+def map_extract_png(table: gpd.GeoDataFrame, colours: Mapping[str, str], codes: Sequence[str],
+                    caption: str, legend: Sequence[tuple[str, str]] = (),
+                    size: tuple[int, int] = (900, 460)) -> bytes:
+    """A PNG of the chosen areas and their surroundings, for the downloadable note.
+
+    Areas are filled with their colour (most common profile), the chosen areas are
+    outlined in black, and `caption` (the attribution) is written at the bottom.
+    Drawn with Pillow at double size and scaled down, so edges are smooth.
+
+    Parameters
+    ----------
+    table : geopandas.GeoDataFrame
+        The level's areas in WGS84.
+    colours : mapping
+        Area code → fill colour ("#rrggbb"); areas not in it are drawn grey.
+    codes : sequence of str
+        The chosen areas.
+    caption : str
+    legend : sequence of (colour, label)
+        Legend entries; only those whose colour is on the map are drawn, at the right.
+    size : (int, int)
+        Width and height in pixels.
+
+    Returns
+    -------
+    bytes
+        PNG data.
+    """
+    scale = 2
+    panel = 230 * scale if legend else 0  # legend column at the right
+    width, height = size[0] * scale - panel, size[1] * scale
+    band = 30 * scale  # caption strip
+    minx, miny, maxx, maxy = _padded(selection_bounds(table, codes), 0.35)
+    lat = math.radians((miny + maxy) / 2)
+    sx = (maxx - minx) * math.cos(lat)
+    sy = maxy - miny
+    factor = min(width / sx, (height - band) / sy)
+    ox = (width - sx * factor) / 2
+    oy = (height - band - sy * factor) / 2
+
+    def project(coords: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
+        return [(ox + (x - minx) * math.cos(lat) * factor, oy + (maxy - y) * factor)
+                for x, y, *_ in coords]
+
+    image = Image.new("RGB", (width + panel, height), "white")
+    draw = ImageDraw.Draw(image)
+    frame = box(minx, miny, maxx, maxy)
+    visible = table[table.geometry.notna() & table.intersects(frame)]
+    chosen = set(map(str, codes))
+    outlines = []
+    for code, geom in zip(visible["code"].astype(str), visible.geometry, strict=True):
+        fill = _hex_rgb(colours.get(code, NO_DATA_HEX))
+        for poly in _polygons(geom):
+            mask = Image.new("L", image.size, 0)
+            mask_draw = ImageDraw.Draw(mask)
+            mask_draw.polygon(project(poly.exterior.coords), fill=255)
+            for hole in poly.interiors:  # holes stay transparent: enclaves show through
+                mask_draw.polygon(project(hole.coords), fill=0)
+            image.paste(fill, mask=mask)
+            draw.line(project(poly.exterior.coords), fill="white", width=2 * scale)
+            if code in chosen:
+                outlines.append(project(poly.exterior.coords))
+    for ring in outlines:
+        draw.line(ring, fill="black", width=3 * scale, joint="curve")
+    draw.rectangle((0, height - band, width + panel, height), fill="white")
+    draw.rectangle((width, 0, width + panel, height), fill="white")
+    font = _font(12 * scale)
+    draw.text((8 * scale, height - band + 8 * scale), _drawable(caption, font), fill=(40, 40, 40),
+              font=font)
+    shown = {colours.get(c, NO_DATA_HEX).lower() for c in visible["code"].astype(str)}
+    y = 10 * scale
+    entries = [(c, label) for c, label in legend if c.lower() in shown]
+    if entries:
+        draw.text((width + 10 * scale, y), "Meest voorkomend profiel", fill="black",
+                  font=_font(12 * scale))
+        y += 24 * scale
+    for colour, label in entries:
+        draw.rectangle((width + 10 * scale, y, width + 28 * scale, y + 14 * scale),
+                       fill=_hex_rgb(colour), outline=(80, 80, 80))
+        draw.text((width + 34 * scale, y), _drawable(label, font), fill=(30, 30, 30), font=font)
+        y += 22 * scale
+    image = image.resize(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def area_colours(dataset: Dataset, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
+    """Area code → colour of its most common profile (grey without an estimate)."""
+    colouring, _ = extract_payload(dataset, level, model, scheme)
+    est = dataset.estimates(level, model)
+    return dict(zip(est["code"].astype(str), colouring.colours, strict=True))
+

@@ -1,0 +1,146 @@
+"""Altair charts shared by the pages (mix with intervals, index, characteristics, k-selection)."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from citisens_core.scheme import CHARACTERISTICS, Scheme
+
+#: Series colours: dark blue for the area itself, then lighter references (colour-blind safe).
+SERIES_COLOURS = ("#1f5c99", "#7fa7cf", "#b8b8b8", "#e08b3a")
+FONT_SIZE = 14
+
+
+def _style(chart: alt.Chart) -> alt.Chart:
+    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                labelLimit=260).configure_legend(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
+
+
+def mix_frame(series: dict[str, pd.DataFrame], scheme: Scheme) -> pd.DataFrame:
+    """Long table for :func:`mix_chart`.
+
+    Parameters
+    ----------
+    series : dict of str to pandas.DataFrame
+        Per series name a frame indexed by profile key with ``aandeel`` and
+        optionally ``laag`` / ``hoog``.
+    """
+    names = scheme.names()
+    rows = []
+    for name, frame in series.items():
+        for key, row in frame.iterrows():
+            rows.append({"profiel": names.get(key, key), "reeks": name,
+                         "aandeel": float(row["aandeel"]) * 100,
+                         "laag": float(row.get("laag", np.nan)) * 100,
+                         "hoog": float(row.get("hoog", np.nan)) * 100})
+    return pd.DataFrame(rows)
+
+
+def mix_chart(long: pd.DataFrame, scheme: Scheme, height: int = 420) -> alt.Chart:
+    """Grouped horizontal bars of profile shares per series, with 90 % error bars."""
+    order = [p.naam for p in scheme.profielen]
+    series = list(dict.fromkeys(long["reeks"]))
+    colour = alt.Color("reeks:N", title=None, sort=series,
+                       scale=alt.Scale(domain=series, range=list(SERIES_COLOURS[: len(series)])))
+    base = alt.Chart(long).encode(
+        y=alt.Y("profiel:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+        yOffset=alt.YOffset("reeks:N", sort=series),
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("aandeel:Q", title="Aandeel huishoudens (%)"),
+        color=colour,
+        tooltip=[alt.Tooltip("profiel:N", title="Profiel"), alt.Tooltip("reeks:N", title="Reeks"),
+                 alt.Tooltip("aandeel:Q", title="Aandeel (%)", format=".1f"),
+                 alt.Tooltip("laag:Q", title="90 %-interval van (%)", format=".1f"),
+                 alt.Tooltip("hoog:Q", title="90 %-interval tot (%)", format=".1f")],
+    )
+    errors = base.transform_filter("isValid(datum.laag)").mark_rule(
+        color="black", strokeWidth=2).encode(x="laag:Q", x2="hoog:Q")
+    return _style((bars + errors).properties(height=height))
+
+
+def index_chart(frame: pd.DataFrame, height: int = 220) -> alt.Chart:
+    """Characteristics as an index (100 = Nederland), bars from the 100 line.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns ``kenmerk``, ``gebied``, ``index``.
+    """
+    areas = list(dict.fromkeys(frame["gebied"]))
+    base = alt.Chart(frame.assign(basis=100.0))
+    bars = base.mark_bar().encode(
+        y=alt.Y("kenmerk:N", title=None, sort=list(dict.fromkeys(frame["kenmerk"])),
+                axis=alt.Axis(labelOverlap=False)),
+        yOffset=alt.YOffset("gebied:N", sort=areas),
+        x=alt.X("index:Q", title="Index (Nederland = 100)", scale=alt.Scale(zero=False)),
+        x2="basis:Q",
+        color=alt.Color("gebied:N", title=None, sort=areas,
+                        scale=alt.Scale(domain=areas, range=list(SERIES_COLOURS[: len(areas)]))),
+        tooltip=[alt.Tooltip("gebied:N", title="Gebied"), alt.Tooltip("kenmerk:N"),
+                 alt.Tooltip("index:Q", format=".0f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="black").encode(x="x:Q")
+    return _style((bars + rule).properties(height=height))
+
+
+def characteristic_index(mixes: dict[str, pd.Series], national: pd.Series,
+                         scheme: Scheme) -> pd.DataFrame:
+    """Mix-weighted characteristics per area as an index against the national mix.
+
+    The score of a characteristic for an area is the mix-weighted mean of the
+    profiles' scores (1–5); the index divides it by the same for the national
+    mix (x 100).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kenmerk`` (Dutch name), ``gebied``, ``index``, ``score``.
+    """
+    names = {c.key: c.naam for c in scheme.kenmerken}
+    keys = list(national.index)
+    scores = pd.DataFrame({p.key: [p.kenmerken[c] for c in CHARACTERISTICS]
+                           for p in scheme.profielen}, index=list(CHARACTERISTICS))[keys]
+    reference = scores.to_numpy() @ national.to_numpy()
+    rows = []
+    for area, mix in mixes.items():
+        score = scores.to_numpy() @ mix.reindex(keys).to_numpy()
+        for c, s, r in zip(CHARACTERISTICS, score, reference, strict=True):
+            rows.append({"kenmerk": names.get(c, c), "gebied": area, "index": 100 * s / r,
+                         "score": s})
+    return pd.DataFrame(rows)
+
+
+def profile_characteristics_chart(profile, scheme: Scheme) -> alt.Chart:
+    """A small bar chart of one profile's four characteristics on the 1–5 scale."""
+    names = {c.key: c.naam for c in scheme.kenmerken}
+    frame = pd.DataFrame({"kenmerk": [names.get(c, c) for c in CHARACTERISTICS],
+                          "score": [profile.kenmerken[c] for c in CHARACTERISTICS]})
+    chart = alt.Chart(frame).mark_bar(color=profile.kleur).encode(
+        y=alt.Y("kenmerk:N", title=None, sort=list(frame["kenmerk"]),
+                axis=alt.Axis(labelOverlap=False)),
+        x=alt.X("score:Q", title="Score (1 = laag, 5 = hoog)", scale=alt.Scale(domain=[0, 5])),
+        tooltip=["kenmerk", alt.Tooltip("score:Q", format=".1f")],
+    )
+    text = chart.mark_text(align="left", dx=4, fontSize=FONT_SIZE).encode(
+        text=alt.Text("score:Q", format=".1f"), color=alt.value("black"))
+    return _style((chart + text).properties(height=190))
+
+
+def diagnostics_chart(diagnostics: pd.DataFrame) -> alt.Chart:
+    """One small line chart per k-selection score (silhouette, BIC, …) against k."""
+    k_col = "k" if "k" in diagnostics else diagnostics.columns[0]
+    numeric = [c for c in diagnostics.columns
+               if c != k_col and pd.api.types.is_numeric_dtype(diagnostics[c])]
+    long = diagnostics.melt(id_vars=[k_col], value_vars=numeric, var_name="maat",
+                            value_name="waarde").rename(columns={k_col: "k"})
+    chart = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("k:O", title="Aantal profielen (k)"),
+        y=alt.Y("waarde:Q", title=None, scale=alt.Scale(zero=False)),
+        tooltip=["maat", "k", alt.Tooltip("waarde:Q", format=".3f")],
+    ).properties(width=220, height=170)
+    return chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
+        y="independent").configure_axis(labelFontSize=13, titleFontSize=13)

@@ -1,0 +1,146 @@
+"""Shared page furniture: the sidebar, the error guard, reminders, the area picker."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+import streamlit as st
+
+from atlas_ui.data import Dataset, current_dataset, current_model
+from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES
+
+log = logging.getLogger("atlas_ui")
+
+SELECTED_KEY = "atlas_selected"
+PAGE_KAART = "pages/kaart.py"
+PAGE_ANALYSE = "pages/gebiedsanalyse.py"
+PAGE_VERGELIJKEN = "pages/vergelijken.py"
+PAGE_PROFIELEN = "pages/profielen.py"
+PAGE_STRATEGIE = "pages/strategie.py"
+PAGE_GEGEVENS = "pages/gegevens.py"
+
+CSS = """
+<style>
+  html, body, [class*="css"] { font-size: 17px; }
+  .block-container { padding-top: 2.2rem; }
+  h1 { font-size: 2.1rem !important; }
+  .atlas-attrib { font-size: .95rem; color: #333; margin-top: -.4rem; }
+  .atlas-reminder { font-size: .95rem; color: #444; }
+</style>
+"""
+
+
+def guarded(page: Callable[[], None]) -> Callable[[], None]:
+    """Run a page body so an unexpected error shows a Dutch message, not a traceback.
+
+    Streamlit's own control flow (rerun, stop, switch_page) derives from
+    BaseException and passes through.
+    """
+
+    @functools.wraps(page)
+    def wrapper() -> None:
+        try:
+            page()
+        except Exception:  # last line of defence: the app must keep working
+            log.exception("page %s failed", page.__name__)
+            st.error("Er ging iets mis bij het tonen van deze pagina. Probeer een andere keuze, "
+                     "of laad op de pagina Gegevens de demogemeente opnieuw. De rest van de "
+                     "app werkt gewoon door.")
+
+    return wrapper
+
+
+def sidebar() -> None:
+    """The shared sidebar: current data, attribution, model and the group reminder."""
+    st.markdown(CSS, unsafe_allow_html=True)
+    with st.sidebar:
+        try:
+            dataset = current_dataset()
+            model = current_model()
+        except Exception:
+            log.exception("loading the data for the sidebar failed")
+            st.error("De gegevens konden niet worden geladen.")
+            return
+        st.markdown("**Gegevens**")
+        st.markdown(dataset.title)
+        levels = ", ".join(LEVEL_NAMES[lv] if lv.startswith("pc") else lv
+                           for lv in dataset.levels)
+        st.caption(f"Niveaus: {levels}")
+        st.caption(dataset.attribution)
+        st.markdown("**Model**")
+        st.caption(getattr(model, "source", "") or "standaardmodel")
+        st.info(GROUP_REMINDER, icon="ℹ️")
+
+
+def attribution(dataset: Dataset) -> None:
+    """The attribution line under a map, plus the group reminder."""
+    st.markdown(f"<div class='atlas-attrib'>{_escape(dataset.attribution)} · "
+                f"{_escape(GROUP_REMINDER)}</div>", unsafe_allow_html=True)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def area_label(dataset: Dataset, code: str) -> str:
+    """"Naam (code)" of an area for pickers."""
+    row = dataset.area(code)
+    return f"{row['naam']} ({code})" if row is not None else str(code)
+
+
+KEPT_KEY = "atlas_kept"
+
+
+def remember(key: str, default: object = None, options: list | None = None) -> None:
+    """Restore a widget's value before drawing it.
+
+    Streamlit forgets the state of widgets that were not drawn in the last run
+    (another page was shown); the value is kept in a plain session entry by
+    :func:`keep` and put back here. Values no longer among `options` fall back
+    to `default`.
+    """
+    store = st.session_state.setdefault(KEPT_KEY, {})
+    value = st.session_state[key] if key in st.session_state else store.get(key, default)
+    if options is not None:
+        if isinstance(value, list):
+            value = [v for v in value if v in options]
+        elif value not in options:
+            value = default
+    st.session_state[key] = value
+
+
+def keep(key: str) -> None:
+    """Remember a widget's current value for :func:`remember`."""
+    st.session_state.setdefault(KEPT_KEY, {})[key] = st.session_state.get(key)
+
+
+def set_kept(key: str, value: object) -> None:
+    """Set a widget's value from another page (before that widget is drawn)."""
+    st.session_state.setdefault(KEPT_KEY, {})[key] = value
+    st.session_state[key] = value
+
+
+def level_choice(dataset: Dataset, key: str, label: str = "Niveau",
+                 default: str | None = None) -> str:
+    """A horizontal level switch over the levels present in the data."""
+    options = list(dataset.levels)
+    default = default if default in options else dataset.most_detailed
+    remember(key, default, options)
+    level = st.radio(label, options, key=key, horizontal=True,
+                     format_func=lambda lv: LEVEL_NAMES[lv])
+    keep(key)
+    return level
+
+
+def selected_code() -> str | None:
+    """The area selected on the map or by search, if any."""
+    return st.session_state.get(SELECTED_KEY)
+
+
+def select(code: str | None) -> None:
+    """Make an area the selected one (shared by map, search and the analysis pages)."""
+    st.session_state[SELECTED_KEY] = code

@@ -1,0 +1,120 @@
+"""Blocks shown on several pages: an area's mix against references, key figures, notes."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from atlas_ui.charts import mix_chart, mix_frame
+from atlas_ui.data import Dataset, national_mix, scheme
+from atlas_ui.format import (
+    GROUP_REMINDER,
+    KEY_FIGURES,
+    LEVEL_NAMES,
+    figure_label,
+    figure_value,
+    interval,
+    pct,
+)
+
+CONFIDENCE_TEXT = {
+    "hoog": "hoog — alle kenmerken uit eigen cijfers van het gebied",
+    "redelijk": "redelijk — een deel van de kenmerken is geleend van wijk, gemeente of land",
+    "laag": "laag — veel kenmerken geleend of weinig huishoudens",
+    "zeer laag": "zeer laag — geen eigen cijfers; dit is vooral het landelijke beeld",
+}
+NOTES_KEY = "atlas_notes"
+
+
+def own_series(row: pd.Series, keys: list[str]) -> pd.DataFrame:
+    """An estimate row as a frame (profile key → aandeel, laag, hoog)."""
+    return pd.DataFrame({"aandeel": [row[k] for k in keys],
+                         "laag": [row[f"{k}_laag"] for k in keys],
+                         "hoog": [row[f"{k}_hoog"] for k in keys]}, index=keys)
+
+
+def reference_series(dataset: Dataset, gemeentecode: str, model: Any,
+                     label_area: str, area: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The area's mix with its gemeente's and the national mix, for :func:`mix_chart`."""
+    keys = list(model.profile_keys)
+    series = {label_area: area}
+    gm = dataset.gemeente_mix(gemeentecode, model) if gemeentecode else None
+    if gm is not None:
+        series["Gemeente"] = pd.DataFrame({"aandeel": gm.reindex(keys).to_numpy()}, index=keys)
+    nl = national_mix(model)
+    series["Nederland"] = pd.DataFrame({"aandeel": nl.to_numpy()}, index=keys)
+    return series
+
+
+def confidence_line(label: str) -> None:
+    """The confidence of an estimate in words (not only colour)."""
+    text = CONFIDENCE_TEXT.get(str(label), str(label))
+    st.markdown(f"**Betrouwbaarheid:** {html.escape(text)}")
+
+
+def key_figures_table(rows: dict[str, pd.Series]) -> pd.DataFrame:
+    """Key CBS figures of one or more areas as a table of formatted Dutch text."""
+    data = {}
+    for name, row in rows.items():
+        data[name] = [figure_value(c, row.get(c)) for c in KEY_FIGURES]
+    return pd.DataFrame(data, index=[figure_label(c) for c in KEY_FIGURES])
+
+
+def area_panel(dataset: Dataset, code: str, model: Any) -> bool:
+    """The side panel of the map for one area. Returns True when the analysis was asked."""
+    row = dataset.area(code)
+    est = dataset.estimate_row(code, model)
+    if row is None or est is None:
+        st.info("Het gekozen gebied staat niet in deze gegevens.")
+        return False
+    sch = scheme()
+    keys = list(model.profile_keys)
+    level = str(row["niveau"])
+    st.subheader(str(row["naam"]))
+    st.caption(f"{LEVEL_NAMES.get(level, level)} {code}"
+               + (f" · gemeente {row['gemeentenaam']}" if row.get("gemeentenaam") else ""))
+    if not bool(est["heeft_schatting"]):
+        st.warning("Voor dit gebied is geen schatting: er wonen (volgens CBS) geen huishoudens, "
+                   "of er zijn geen eigen cijfers.")
+        st.table(key_figures_table({str(row["naam"]): row}))
+        return False
+    names = sch.names()
+    dom, second = est["dominant_profiel"], est["tweede_profiel"]
+    st.markdown(
+        f"Vaakst: **{html.escape(names[dom])}** {pct(est[dom])} "
+        f"(90 %-interval {interval(est[f'{dom}_laag'], est[f'{dom}_hoog'])}), daarna "
+        f"**{html.escape(names[second])}** {pct(est[second])} "
+        f"({interval(est[f'{second}_laag'], est[f'{second}_hoog'])}).")
+    series = reference_series(dataset, str(row.get("gemeentecode") or ""), model, "Dit gebied",
+                              own_series(est, keys))
+    st.altair_chart(mix_chart(mix_frame(series, sch), sch, height=430), width="stretch")
+    st.caption("Zwarte streep: 90 %-interval van de schatting. Nederland: landelijke aandelen "
+               "(deels aanname, zie Profielen).")
+    confidence_line(est["betrouwbaarheid"])
+    st.caption(f"Bronnen: {est['bronnen']}")
+    with st.expander("Kerncijfers (CBS)"):
+        st.table(key_figures_table({str(row["naam"]): row}))
+    st.caption(GROUP_REMINDER)
+    return st.button("Open gebiedsanalyse", key="atlas_open_analysis", type="primary",
+                     width="stretch")
+
+
+def notes_for(key: str) -> str:
+    """The user's own local knowledge for an area or selection (kept for the session)."""
+    return st.session_state.setdefault(NOTES_KEY, {}).get(key, "")
+
+
+def notes_field(key: str, label: str = "Eigen gebiedskennis") -> str:
+    """A notes field whose text is kept in the session per area (or selection)."""
+    current = notes_for(key)
+    text = st.text_area(
+        label, value=current, height=140,
+        help="Wat u zelf weet over dit gebied: bewonersgroepen, lopende projecten, "
+             "eerdere participatie. Blijft bewaard zolang de sessie loopt en komt mee in de "
+             "downloads.",
+        key=f"atlas_notes_widget::{key}", label_visibility="collapsed")
+    st.session_state[NOTES_KEY][key] = text
+    return text

@@ -1,0 +1,262 @@
+"""Gegevens: choose the data, refit the model on a real survey, model card, downloads."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from atlas_ui.charts import diagnostics_chart
+from atlas_ui.data import (
+    MAX_UPLOAD_BYTES,
+    MODEL_CARD,
+    MODEL_KEY,
+    UploadError,
+    current_dataset,
+    current_model,
+    load_file,
+    load_upload,
+    scheme,
+    set_dataset,
+)
+from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number
+from atlas_ui.layout import guarded
+from atlas_ui.report import estimates_csv, estimates_geopackage
+
+UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml"]
+MESSAGE_KEY = "atlas_data_message"
+MEASURE_NAMES = {"silhouette": "Silhouet (hoger is beter)", "bic": "BIC (lager is beter)",
+                 "bic_daling": "Daling van de BIC per extra profiel",
+                 "calinski_harabasz": "Calinski-Harabasz (hoger is beter)"}
+
+
+def remember_message(kind: str, text: str) -> None:
+    """A message that stays visible after the rerun that caused it."""
+    st.session_state[MESSAGE_KEY] = (kind, text)
+
+
+def show_message() -> None:
+    kind, text = st.session_state.get(MESSAGE_KEY, (None, None))
+    if kind == "error":
+        st.error(text, icon="⚠️")
+    elif kind == "success":
+        st.success(text)
+
+
+def current_data_section(dataset) -> None:
+    st.subheader("Huidige gegevens")
+    st.markdown(f"**{dataset.title}**  \n{dataset.attribution}")
+    counts = ", ".join(f"{number(len(t))} {LEVEL_PLURAL[lv] if len(t) != 1 else lv}"
+                       for lv, t in dataset.levels.items())
+    st.markdown(f"Bestand: `{dataset.bron}` · {counts}")
+    for warning in dataset.waarschuwingen:
+        st.caption(f"Let op: {warning}")
+    if not dataset.is_demo and st.button("Terug naar de demogemeente"):
+        set_dataset(None)
+        remember_message("success", "De fictieve demogemeente is weer geladen.")
+        st.rerun()
+
+
+def upload_section() -> None:
+    st.markdown(
+        "Een wijk- en buurtkaart van CBS (GeoPackage, zip met shapefile of GeoPackage, GeoJSON "
+        f"of GML; tot {MAX_UPLOAD_BYTES // 2**20} MB). Het bestand blijft alleen in deze "
+        "sessie; het wordt nergens bewaard.")
+    upload = st.file_uploader("CBS-gebiedsbestand", type=UPLOAD_TYPES, key="atlas_upload")
+    if upload is None:
+        return
+    token = (upload.name, upload.size, getattr(upload, "file_id", ""))
+    if st.session_state.get("atlas_upload_done") == token:
+        return
+    st.session_state["atlas_upload_done"] = token
+    try:
+        with st.spinner(f"{upload.name} lezen …"):
+            dataset = load_upload(upload.name, upload.getvalue())
+    except UploadError as exc:
+        remember_message("error", f"{exc} De vorige gegevens blijven getoond.")
+        st.rerun()
+    set_dataset(dataset)
+    remember_message("success", f"{upload.name} is geladen: {dataset.title}.")
+    st.rerun()
+
+
+def pdok_section() -> None:
+    st.markdown("Haal de wijk- en buurtkaart van één of meer gemeenten op bij PDOK "
+                "(internet nodig).")
+    with st.form("atlas_pdok"):
+        codes = st.text_input("Gemeentecode(s)", placeholder="bijvoorbeeld GM0344 of 0344, 0307")
+        jaar = st.number_input("Jaar", min_value=2016, max_value=2030, value=2024, step=1)
+        submitted = st.form_submit_button("Ophalen bij PDOK")
+    if not submitted:
+        return
+    wanted = [c.strip() for c in codes.replace(";", ",").split(",") if c.strip()]
+    if not wanted:
+        remember_message("error", "Vul een gemeentecode in, bijvoorbeeld GM0344.")
+        st.rerun()
+    from citisens_core.geodata.pdok import DownloadError, download_gemeenten
+
+    bar = st.progress(0.0, text="Verbinden met PDOK …")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        fraction = min(done / total, 1.0) if total else 0.0
+        bar.progress(fraction, text=f"{stage}: {done} van {total or '?'} gebieden")
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="atlas-pdok-") as tmp:
+            out = Path(tmp) / "pdok.gpkg"
+            download_gemeenten(wanted, int(jaar), out, progress=progress)
+            dataset = load_file(out, f"PDOK {', '.join(wanted)} ({int(jaar)})",
+                                key=f"pdok-{'-'.join(wanted)}-{int(jaar)}")
+    except DownloadError as exc:
+        remember_message("error", f"Ophalen bij PDOK lukte niet: {exc} "
+                                  "De vorige gegevens blijven getoond.")
+        st.rerun()
+    except ValueError as exc:
+        remember_message("error", f"De gegevens van PDOK konden niet worden gelezen: {exc} "
+                                  "De vorige gegevens blijven getoond.")
+        st.rerun()
+    set_dataset(dataset)
+    remember_message("success", f"Geladen van PDOK: {dataset.title}.")
+    st.rerun()
+
+
+def survey_section() -> None:
+    from citisens_core.model import fit_engagement_model
+    from citisens_core.survey import SurveyError, parse_survey
+
+    model = current_model()
+    st.markdown(f"Het model is nu gemaakt op: **{getattr(model, 'source', '') or 'onbekend'}** "
+                f"({number(getattr(model, 'n_respondents', 0))} respondenten).")
+    st.markdown("Upload een echte referentie-enquête (CSV, zie de handleiding "
+                "`docs/survey-format.md`) om het model daarop opnieuw te maken.")
+    upload = st.file_uploader("Referentie-enquête (CSV)", type=["csv"], key="atlas_survey")
+    if upload is not None:
+        token = (upload.name, upload.size, getattr(upload, "file_id", ""))
+        if st.session_state.get("atlas_survey_done") != token:
+            st.session_state["atlas_survey_done"] = token
+            fit_survey(upload.name, upload.getvalue(), parse_survey, SurveyError,
+                       fit_engagement_model)
+    problems = st.session_state.get("atlas_survey_problems")
+    if problems:
+        name, items = problems
+        st.error(f"{name} kan niet worden gebruikt:", icon="⚠️")
+        st.markdown("\n".join(f"- {p}" for p in items[:30]))
+    if st.session_state.get(MODEL_KEY) is not None and st.button("Terug naar het standaardmodel"):
+        st.session_state[MODEL_KEY] = None
+        st.rerun()
+
+
+def fit_survey(name, data, parse_survey, survey_error, fit) -> None:
+    st.session_state["atlas_survey_problems"] = None
+    if not data:
+        st.session_state["atlas_survey_problems"] = (name, ["het bestand is leeg"])
+        return
+    try:
+        survey = parse_survey(data, source=name)
+    except survey_error as exc:
+        st.session_state["atlas_survey_problems"] = (name, list(exc.problems))
+        return
+    bar = st.progress(0.0, text="Model maken …")
+    try:
+        model = fit(survey, scheme(), diagnostics=True,
+                    progress=lambda f, msg: bar.progress(min(float(f), 1.0), text=msg),
+                    source=f"eigen enquête {name}")
+    except ValueError as exc:
+        st.session_state["atlas_survey_problems"] = (name, [str(exc)])
+        return
+    st.session_state[MODEL_KEY] = model
+    remember_message("success", f"Het model is opnieuw gemaakt op {name}.")
+    st.rerun()
+
+
+@st.cache_resource(show_spinner="k-keuze berekenen …")
+def default_diagnostics() -> pd.DataFrame:
+    """k-selection scores of the default model's synthetic survey (computed on request)."""
+    from citisens_core.model import (
+        DEFAULT_SURVEY_SEED,
+        DEFAULT_SURVEY_SIZE,
+        answers_frame,
+        select_k,
+    )
+    from citisens_core.survey import generate_survey
+
+    sch = scheme()
+    survey = generate_survey(DEFAULT_SURVEY_SIZE, seed=DEFAULT_SURVEY_SEED, scheme=sch)
+    return select_k(answers_frame(survey, sch))
+
+
+def model_section() -> None:
+    model = current_model()
+    if MODEL_CARD.exists():
+        with st.expander("Modelkaart", expanded=False):
+            st.markdown(MODEL_CARD.read_text(encoding="utf-8"))
+    else:
+        st.caption("De modelkaart (docs/model-card.md) is nog niet gemaakt.")
+    validation = getattr(model, "validation", {}) or {}
+    if validation:
+        st.markdown("**Validatie van dit model**")
+        labels = {"ari": "Overeenkomst met de ware profielen (ARI)",
+                  "short_form_agreement": "Overeenkomst korte vragenlijst",
+                  "short_form_items": "Vragen in de korte vragenlijst",
+                  "n_respondents": "Respondenten", "fit_seconds": "Rekentijd (s)"}
+        rows = [(labels.get(k, k), "–" if v is None else
+                 (number(v, 3) if isinstance(v, float) else number(v)))
+                for k, v in validation.items() if not isinstance(v, dict | list)]
+        st.table(pd.DataFrame(rows, columns=["Maat", "Waarde"]).set_index("Maat"))
+    st.markdown("**Keuze van het aantal profielen (k)**")
+    diagnostics = getattr(model, "diagnostics", None)
+    if diagnostics is None and st.session_state.get(MODEL_KEY) is None and st.button(
+            "Bereken de k-keuze voor het standaardmodel (enkele seconden)"):
+        st.session_state["atlas_show_diag"] = True
+    if diagnostics is None and st.session_state.get("atlas_show_diag"):
+        diagnostics = default_diagnostics()
+    if diagnostics is not None and len(diagnostics):
+        shown = diagnostics[[c for c in diagnostics.columns if diagnostics[c].dtype != bool]]
+        shown = shown.rename(columns=MEASURE_NAMES)
+        st.altair_chart(diagnostics_chart(shown), width="content")
+        if "aanbevolen" in diagnostics:
+            best = diagnostics.loc[diagnostics["aanbevolen"].astype(bool), "k"].tolist()
+            if best:
+                st.markdown(f"Aanbevolen aantal profielen volgens de BIC-knik: **{best[0]}**.")
+        st.caption("Silhouet en Calinski-Harabasz: hoger is beter; BIC: lager is beter.")
+
+
+def download_section(dataset) -> None:
+    model = current_model()
+    level = st.radio("Niveau", list(dataset.levels), horizontal=True,
+                     format_func=lambda lv: LEVEL_NAMES[lv], key="atlas_dl_level")
+    est = dataset.estimates(level, model)
+    stem = f"schattingen-{level}-{dataset.key}"
+    c1, c2 = st.columns(2)
+    c1.download_button("Download schattingen (CSV)", estimates_csv(est), file_name=f"{stem}.csv",
+                       mime="text/csv", width="stretch")
+    c2.download_button(
+        "Download kaart met schattingen (GeoPackage)",
+        lambda: estimates_geopackage(dataset.levels[level], est, level),
+        file_name=f"{stem}.gpkg", mime="application/geopackage+sqlite3",
+        width="stretch")
+    st.caption(f"{dataset.attribution}. Elke schatting met 90 %-interval (kolommen _laag en "
+               "_hoog), betrouwbaarheid en bronnen.")
+
+
+@guarded
+def page():
+    st.title("Gegevens en model")
+    show_message()
+    dataset = current_dataset()
+    current_data_section(dataset)
+    tabs = st.tabs(["Bestand uploaden", "Ophalen bij PDOK", "Referentie-enquête",
+                    "Model en diagnose", "Downloads"])
+    with tabs[0]:
+        upload_section()
+    with tabs[1]:
+        pdok_section()
+    with tabs[2]:
+        survey_section()
+    with tabs[3]:
+        model_section()
+    with tabs[4]:
+        download_section(current_dataset())
+
+
+page()

@@ -1,0 +1,182 @@
+"""Kaart: the profile mix of the chosen gemeente on a map, with a side panel per area."""
+
+import streamlit as st
+
+from atlas_ui.data import current_dataset, current_model, scheme
+from atlas_ui.format import KEY_FIGURES, LEVEL_PLURAL, figure_label
+from atlas_ui.layout import (
+    PAGE_ANALYSE,
+    attribution,
+    guarded,
+    keep,
+    level_choice,
+    remember,
+    select,
+    selected_code,
+    set_kept,
+)
+from atlas_ui.maps import (
+    LAYER_ID,
+    MAP_HEIGHT,
+    MODE_DOMINANT,
+    MODE_FIGURE,
+    MODE_PROFILE,
+    MODES,
+    base_payload,
+    build_deck,
+    colour_dominant,
+    colour_figure,
+    colour_profile,
+    coloured_payload,
+    fit_view,
+    legend_html,
+    top_profiles_text,
+)
+from atlas_ui.panels import area_panel
+from atlas_ui.search import search_areas
+
+VIEWS_KEY = "atlas_views"
+CLICK_KEY = "atlas_last_click"
+SEARCH_DONE_KEY = "atlas_search_done"
+
+
+def clicked_code() -> str | None:
+    """The code of the area clicked on the map, read before the map is drawn again."""
+    event = st.session_state.get("kaart")
+    if not event:
+        return None
+    objects = (event.get("selection") or {}).get("objects") or {}
+    picked = objects.get(LAYER_ID) or []
+    if not picked:
+        return None
+    obj = picked[0]
+    props = obj.get("properties") or {}
+    code = props.get("code", obj.get("code"))
+    return None if code is None else str(code)
+
+
+def apply_click() -> None:
+    """A new click selects its area; clearing the map's selection (✕) deselects it.
+
+    The widget keeps reporting its last click on every rerun, so only a change
+    counts: a search can then select another area without the old click winning.
+    """
+    if "kaart" not in st.session_state:
+        # the map was not drawn in the last run (another page): keep the selection
+        st.session_state[CLICK_KEY] = None
+        return
+    code = clicked_code()
+    previous = st.session_state.get(CLICK_KEY)
+    if code != previous:
+        st.session_state[CLICK_KEY] = code
+        if code is not None:
+            select(code)
+        elif previous is not None:
+            select(None)
+
+
+def colouring_controls(sch):
+    remember("atlas_mode", MODE_DOMINANT, list(MODES))
+    mode = st.selectbox("Kleur de kaart naar", MODES, key="atlas_mode")
+    keep("atlas_mode")
+    if mode == MODE_PROFILE:
+        remember("atlas_mode_profile", sch.keys[0], list(sch.keys))
+        key = st.selectbox("Profiel", list(sch.keys), format_func=lambda k: sch.profile(k).naam,
+                           key="atlas_mode_profile")
+        keep("atlas_mode_profile")
+        return mode, key
+    if mode == MODE_FIGURE:
+        remember("atlas_mode_figure", KEY_FIGURES[0], list(KEY_FIGURES))
+        column = st.selectbox("CBS-cijfer", KEY_FIGURES, format_func=figure_label,
+                              key="atlas_mode_figure")
+        keep("atlas_mode_figure")
+        return mode, column
+    return mode, None
+
+
+def search_box(dataset, level, views):
+    query = st.text_input("Zoek een gebied", key="atlas_search",
+                          placeholder="naam, buurt- of wijkcode, of postcode (1234 AB)")
+    codes, note = search_areas(dataset, level, query)
+    if note:
+        st.info(note)
+    if query and not codes and not note:
+        st.info(f"Geen {LEVEL_PLURAL[level]} gevonden voor ‘{query}’.")
+    if not codes:
+        return
+    names = dataset.names(level)
+    chosen = codes[0]
+    if len(codes) > 1:
+        chosen = st.selectbox(f"{len(codes)} gevonden", codes, key="atlas_search_pick",
+                              format_func=lambda c: f"{names.get(c, c)} ({c})")
+    signature = (dataset.key, level, chosen)
+    if st.session_state.get(SEARCH_DONE_KEY) != signature:
+        st.session_state[SEARCH_DONE_KEY] = signature
+        select(chosen)
+        table = dataset.levels[level]
+        geom = table.loc[table["code"].astype(str) == chosen, "geometry"]
+        if len(geom) and geom.iloc[0] is not None:
+            views[(dataset.key, level)] = fit_view(geom.iloc[0].bounds)
+
+
+@guarded
+def page():
+    dataset = current_dataset()
+    model = current_model()
+    sch = scheme()
+    apply_click()
+    st.title(f"Kaart — {dataset.title}")
+    views = st.session_state.setdefault(VIEWS_KEY, {})
+    top = st.columns([1.5, 1, 1.2])
+    with top[0]:
+        level = level_choice(dataset, key="atlas_level")
+    with top[1]:
+        mode, param = colouring_controls(sch)
+    with top[2]:
+        search_box(dataset, level, views)
+
+    table = dataset.levels[level]
+    est = dataset.estimates(level, model)
+    if (dataset.key, level) not in views:
+        views[(dataset.key, level)] = fit_view(tuple(table.total_bounds))
+
+    def make_payload():
+        if mode == MODE_PROFILE:
+            colouring = colour_profile(est, param, sch)
+        elif mode == MODE_FIGURE:
+            colouring = colour_figure(table, param)
+        else:
+            colouring = colour_dominant(est, sch)
+        base = dataset._memoised(("base", level), lambda: base_payload(table))
+        return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, sch))
+
+    colouring, payload = dataset._memoised(("payload", level, mode, param, id(model)),
+                                           make_payload)
+    code = selected_code()
+    outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)
+    deck = build_deck(payload, views[(dataset.key, level)], outline)
+
+    left, right = st.columns([2.2, 1])
+    with left:
+        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="kaart",
+                        height=MAP_HEIGHT)
+        attribution(dataset)
+        if code is not None:
+            st.caption("Na een klik toont de kaart de andere gebieden lichter; met ✕ boven de "
+                       "kaart heft u de keuze op.")
+        for warning in dataset.waarschuwingen[:3]:
+            st.caption(f"Let op: {warning}")
+    with right:
+        st.markdown(legend_html(colouring.title, colouring.legend), unsafe_allow_html=True)
+        st.divider()
+        if code is None:
+            st.markdown("Klik op een gebied op de kaart, of zoek het op, om de profielen te "
+                        "zien.")
+        elif area_panel(dataset, code, model):
+            level_of = dataset.level_of(code)
+            set_kept("atlas_an_level", level_of)
+            set_kept("atlas_an_codes", [code])
+            st.switch_page(PAGE_ANALYSE)
+
+
+page()

@@ -1,0 +1,103 @@
+"""Vergelijken: two to four areas side by side, with the differences that matter."""
+
+import pandas as pd
+import streamlit as st
+
+from atlas_ui.charts import characteristic_index, index_chart, mix_chart, mix_frame
+from atlas_ui.compare import notable_cells, notable_differences
+from atlas_ui.data import current_dataset, current_model, national_mix, scheme
+from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, pct
+from atlas_ui.layout import attribution, guarded, keep, level_choice, remember, selected_code
+from atlas_ui.panels import key_figures_table, own_series
+
+MAX_AREAS = 4
+HIGHLIGHT = "background-color: #fde9b6; font-weight: 700"
+
+
+def default_codes(est: pd.DataFrame, names: dict) -> list[str]:
+    """The selected area plus the areas with the most households, as a starting point."""
+    usable = est[est["heeft_schatting"]].sort_values("huishoudens", ascending=False)
+    codes = [selected_code()] if selected_code() in names else []
+    for code in usable["code"]:
+        if len(codes) >= 2:
+            break
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def mix_table(rows: pd.DataFrame, keys, sch, labels, cells):
+    data = {labels[c]: [f"{pct(r[k])} ({interval(r[f'{k}_laag'], r[f'{k}_hoog'])})"
+                        + (" ◆" if (k, c) in cells else "") for k in keys]
+            for c, r in rows.set_index("code").iterrows()}
+    frame = pd.DataFrame(data, index=[sch.profile(k).naam for k in keys])
+    return frame.style.map(lambda v: HIGHLIGHT if v.endswith("◆") else "")
+
+
+@guarded
+def page():
+    dataset = current_dataset()
+    model = current_model()
+    sch = scheme()
+    keys = list(model.profile_keys)
+    st.title("Vergelijken")
+    st.caption(f"{dataset.title}. {GROUP_REMINDER}")
+    level = level_choice(dataset, key="atlas_cmp_level")
+    names = dataset.names(level)
+    est = dataset.estimates(level, model)
+    remember("atlas_cmp_codes", default_codes(est, names), list(names))
+    codes = st.multiselect(f"Kies twee tot vier {LEVEL_PLURAL[level]}", list(names),
+                           key="atlas_cmp_codes", max_selections=MAX_AREAS,
+                           format_func=lambda c: f"{names.get(c, c)} ({c})")
+    keep("atlas_cmp_codes")
+    if len(codes) < 2:
+        st.info("Kies minstens twee gebieden om te vergelijken.")
+        return
+    rows = est[est["code"].isin(codes)].set_index("code").loc[codes].reset_index()
+    missing = rows[~rows["heeft_schatting"]]
+    if len(missing):
+        st.warning("Zonder schatting (geen huishoudens of geen eigen cijfers): "
+                   + ", ".join(names[c] for c in missing["code"]))
+    rows = rows[rows["heeft_schatting"]]
+    if len(rows) < 2:
+        return
+    labels = {c: names[c] for c in rows["code"]}
+    if len(set(labels.values())) < len(labels):
+        labels = {c: f"{names[c]} ({c})" for c in rows["code"]}
+    differences = notable_differences(rows, keys, sch.names(), labels)
+
+    st.subheader("Verschillen die ertoe doen")
+    if differences.empty:
+        st.markdown("Geen duidelijke verschillen: bij geen enkel profiel verschillen de gebieden "
+                    "5 procentpunt of meer met intervallen die elkaar niet overlappen.")
+    else:
+        for text in differences["tekst"].head(8):
+            st.markdown(f"- {text}")
+        st.caption("Verschil van minstens 5 procentpunt én 90 %-intervallen die elkaar niet "
+                   "overlappen; in de tabel gemarkeerd met ◆ en een gele achtergrond.")
+
+    st.subheader("Samenstelling")
+    st.dataframe(mix_table(rows, keys, sch, labels, notable_cells(rows, differences)),
+                 width="stretch")
+    series = {labels[r["code"]]: own_series(r, keys) for _, r in rows.iterrows()}
+    st.altair_chart(mix_chart(mix_frame(series, sch), sch, height=520), width="stretch")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Vier kenmerken (Nederland = 100)")
+        mixes = {labels[r["code"]]: pd.Series({k: r[k] for k in keys}) for _, r in rows.iterrows()}
+        st.altair_chart(index_chart(characteristic_index(mixes, national_mix(model), sch),
+                                    height=280), width="stretch")
+    with right:
+        st.subheader("Kerncijfers (CBS)")
+        table = dataset.levels[level]
+        st.table(key_figures_table({labels[c]: table[table["code"] == c].iloc[0]
+                                    for c in rows["code"]}))
+        st.markdown("**Betrouwbaarheid:** " + "; ".join(
+            f"{labels[r['code']]}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
+        for _, r in rows.iterrows():
+            st.caption(f"Bronnen {labels[r['code']]}: {r['bronnen']}")
+    attribution(dataset)
+
+
+page()

@@ -1,0 +1,135 @@
+"""The app in a real browser: first map, a click on a buurt, every page, a real CBS upload.
+
+Starts ``streamlit run app.py`` and drives Debian's Chromium with Playwright
+(flags in ``../shared/DESIGN.md``). Saves the README screenshots to
+``docs/screenshots/`` and prints the measured timings.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import shapely
+
+from atlas_ui.data import DEMO_PATH
+from atlas_ui.maps import fit_view
+from citisens_core.geodata import read_areas
+
+from .conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = REPO / "docs" / "screenshots"
+VIEWPORT = {"width": 1600, "height": 1000}
+CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
+TIMEOUT_MS = 60_000
+
+
+def wait_idle(page) -> None:
+    """Wait until Streamlit has finished the current run (no "running" indicator)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " || !document.querySelector('[data-testid=stStatusWidget]').innerText"
+        ".toLowerCase().includes('running')", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(400)
+
+
+def timed(label: str, timings: dict, action) -> None:
+    start = time.perf_counter()
+    action()
+    timings[label] = time.perf_counter() - start
+
+
+def centre_buurt() -> str:
+    """The name of the demo buurt under the centre of the initial map view."""
+    buurten = read_areas(DEMO_PATH, level="buurt")
+    view = fit_view(tuple(buurten.total_bounds))
+    point = shapely.Point(view["longitude"], view["latitude"])
+    hit = buurten[buurten.geometry.contains(point)]
+    assert len(hit) == 1, "the map centre should fall inside one buurt"
+    return str(hit.iloc[0]["naam"])
+
+
+def goto_page(page, title: str, marker: str) -> None:
+    page.get_by_role("link", name=title).first.click()
+    page.get_by_text(marker, exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    page = browser.new_page(viewport=VIEWPORT)
+    start = time.perf_counter()
+    page.goto(app_url)
+    page.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+    timings["eerste kaart (s)"] = time.perf_counter() - start
+    page.get_by_text("Fictieve demogemeente — gegenereerde gegevens").first.wait_for()
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # let deck.gl draw the polygons
+
+    # click the centre of the map: the buurt there must be named in the side panel
+    expected = centre_buurt()
+    box = page.locator(CANVAS).first.bounding_box()
+    timed("klik op buurt → zijpaneel (s)", timings, lambda: (
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2),
+        page.get_by_role("heading", name=expected).first.wait_for(timeout=TIMEOUT_MS)))
+    wait_idle(page)
+    assert page.get_by_text("Betrouwbaarheid").first.is_visible()
+    page.mouse.move(5, VIEWPORT["height"] - 5)  # no tooltip over the screenshot
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "kaart.png"))
+
+    # recolour: the legend changes without reloading data
+    def recolour():
+        page.get_by_label("Kleur de kaart naar").first.click()
+        page.get_by_role("option", name="Aandeel van één profiel").click()
+        page.get_by_text("Aandeel Kritische Vernieuwers").first.wait_for(timeout=TIMEOUT_MS)
+    timed("kleur wisselen (s)", timings, recolour)
+    wait_idle(page)
+
+    timed("naar gebiedsanalyse (s)", timings, lambda: (
+        page.get_by_role("button", name="Open gebiedsanalyse").click(),
+        page.get_by_text("Vier kenmerken").first.wait_for(timeout=TIMEOUT_MS)))
+    wait_idle(page)
+    assert page.get_by_role("heading", name=expected).first.is_visible()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / "gebiedsanalyse.png"), full_page=True)
+
+    timed("naar vergelijken (s)", timings,
+          lambda: goto_page(page, "Vergelijken", "Verschillen die ertoe doen"))
+    page.screenshot(path=str(SHOTS / "vergelijken.png"), full_page=True)
+    timed("naar profielen (s)", timings,
+          lambda: goto_page(page, "Profielen", "De acht betrokkenheidsprofielen"))
+    page.screenshot(path=str(SHOTS / "profielen.png"), full_page=True)
+    timed("naar gegevens (s)", timings, lambda: goto_page(page, "Gegevens", "Huidige gegevens"))
+    page.screenshot(path=str(SHOTS / "gegevens.png"), full_page=True)
+
+    if real_cbs_optional is not None:
+        path = real_cbs_optional / "buurt-2015" / "gooi_en_vechtstreek.geojson"
+
+        def upload():
+            page.locator("input[type=file]").first.set_input_files(str(path))
+            page.get_by_text("is geladen").first.wait_for(timeout=TIMEOUT_MS)
+        timed("echte CBS-upload (s)", timings, upload)
+        wait_idle(page)
+        goto_page(page, "Kaart", "gooi_en_vechtstreek.geojson")
+        page.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+        assert page.get_by_text("© Kadaster / CBS").first.is_visible()
+        assert page.locator("[aria-label=Legenda]").first.is_visible()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(tmp_path / "echte-cbs.png"))
+
+    second = browser.new_page(viewport=VIEWPORT)
+    start = time.perf_counter()
+    second.goto(app_url)
+    second.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+    timings["eerste kaart, volgende bezoeker (s)"] = time.perf_counter() - start
+    second.close()
+
+    print("\nGemeten in Chromium (headless, swiftshader):")
+    for label, seconds in timings.items():
+        print(f"  {label:34s} {seconds:6.2f}")
+    assert timings["eerste kaart (s)"] < 30
+    assert timings["eerste kaart, volgende bezoeker (s)"] < 10

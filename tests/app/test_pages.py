@@ -1,0 +1,435 @@
+"""Every page under Streamlit's AppTest, plus the pure helpers behind the map and analysis.
+
+The default model is fitted once per session (``warm_model`` in conftest) and
+cached on disk by the core, so each AppTest run only reads and estimates the
+small demo gemeente.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from atlas_ui.classify import NO_DATA_HEX, class_breaks, classify
+from atlas_ui.compare import notable_differences
+from atlas_ui.data import DEMO_PATH, has_estimate, load_file, selection_mix
+from atlas_ui.maps import LAYER_ID, TOOLTIP_HTML, colour_dominant, colour_profile, fit_view
+from atlas_ui.report import analysis_markdown
+from atlas_ui.search import normalise_postcode, search_areas
+from citisens_core.geodata import read_areas
+from citisens_core.scheme import load_scheme
+
+from .conftest import REPO
+
+TIMEOUT = 90
+PAGES = ["pages/kaart.py", "pages/gebiedsanalyse.py", "pages/vergelijken.py",
+         "pages/strategie.py", "pages/profielen.py", "pages/gegevens.py"]
+
+
+@pytest.fixture(scope="module")
+def demo_buurten():
+    return read_areas(DEMO_PATH, level="buurt")
+
+
+@pytest.fixture(scope="module")
+def demo(warm_model):
+    return load_file(DEMO_PATH, DEMO_PATH.name, key="demo-test", is_demo=True)
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no map on the page"
+    return json.loads(charts[0].proto.json)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [t.value for t in at.title] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader]
+    return "\n".join(parts)
+
+
+def click(at: AppTest, code: str) -> AppTest:
+    """Simulate a click on an area the way Streamlit reports a pydeck selection."""
+    at.session_state["kaart"] = {"selection": {
+        "indices": {LAYER_ID: [0]},
+        "objects": {LAYER_ID: [{"type": "Feature", "properties": {"code": code}}]}}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# --- the map page ------------------------------------------------------------------------
+
+def test_opens_on_the_demo_buurt_map_without_clicks(demo_buurten):
+    at = new_app()
+    assert "fictieve demogemeente" in at.title[0].value
+    spec = deck_spec(at)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == LAYER_ID)
+    codes = {f["properties"]["code"] for f in layer["data"]["features"]}
+    assert codes == set(demo_buurten["code"])
+    # no basemap (works offline): pydeck's sentinel tells Streamlit to draw none
+    assert spec.get("mapStyle") == "__MAP_STYLE__" and not spec.get("mapProvider")
+    assert "Fictieve demogemeente — gegenereerde gegevens" in texts(at)
+    assert "nooit een label voor een persoon" in texts(at)
+    assert not at.error
+
+
+def test_map_colours_match_the_legend():
+    at = new_app()
+    spec = deck_spec(at)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == LAYER_ID)
+    fills = {tuple(f["properties"]["kleur"][:3]) for f in layer["data"]["features"]}
+    legend = next(m.value for m in at.markdown if "Legenda" in m.value)
+    for rgb in fills:
+        assert "#{:02x}{:02x}{:02x}".format(*rgb) in legend.lower()
+
+
+def test_click_on_a_buurt_shows_its_panel(demo_buurten):
+    row = demo_buurten.iloc[5]
+    at = click(new_app(), row["code"])
+    assert row["naam"] in [s.value for s in at.subheader]
+    body = texts(at)
+    assert "Betrouwbaarheid" in body and "Bronnen" in body and "90 %-interval" in body
+    # the selection survives a rerun caused by another widget
+    at.selectbox(key="atlas_mode").set_value("Aandeel van één profiel").run()
+    assert row["naam"] in [s.value for s in at.subheader]
+    spec = deck_spec(at)
+    assert any(lyr["id"] == "selectie" for lyr in spec["layers"])
+
+
+def test_panel_button_opens_the_area_analysis(demo_buurten):
+    row = demo_buurten.iloc[2]
+    at = click(new_app(), row["code"])
+    at.button(key="atlas_open_analysis").click().run()
+    assert not at.exception
+    assert at.header[0].value == row["naam"]
+    body = texts(at)
+    assert "Vier kenmerken" in body and "Eigen gebiedskennis" in body
+    assert "Profielen die hier tellen" in body
+
+
+def test_search_by_name_selects_and_zooms(demo_buurten):
+    row = demo_buurten.iloc[10]
+    at = new_app()
+    before = deck_spec(at)["initialViewState"]
+    at.text_input(key="atlas_search").set_value(row["naam"]).run()
+    if "atlas_search_pick" in at.session_state:  # several names matched: pick ours
+        at.selectbox(key="atlas_search_pick").set_value(row["code"]).run()
+    assert row["naam"] in [s.value for s in at.subheader]
+    after = deck_spec(at)["initialViewState"]
+    assert after["zoom"] > before["zoom"]
+
+
+@pytest.mark.parametrize("mode", ["Aandeel van één profiel", "CBS-cijfer"])
+def test_colour_modes_draw_classes(mode):
+    at = new_app()
+    at.selectbox(key="atlas_mode").set_value(mode).run()
+    assert not at.exception and not at.error
+    legend = next(m.value for m in at.markdown if "Legenda" in m.value)
+    assert legend.count("–") >= 2  # class ranges "a – b"
+
+
+@pytest.mark.parametrize("level", ["wijk", "gemeente", "pc4"])
+def test_level_switch(level, demo):
+    at = new_app()
+    at.radio(key="atlas_level").set_value(level).run()
+    assert not at.exception and not at.error
+    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
+    assert len(layer["data"]["features"]) == len(demo.levels[level])
+
+
+# --- the other pages ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_errors(page):
+    at = new_app()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+
+
+def test_compare_highlights_clear_differences(demo):
+    at = new_app()
+    at.switch_page("pages/vergelijken.py").run()
+    est = demo.estimates("buurt", __import__("citisens_core.model").model.default_model())
+    kvb = est.sort_values("kritische_vernieuwers")["code"]
+    at.multiselect(key="atlas_cmp_codes").set_value([kvb.iloc[0], kvb.iloc[-1]]).run()
+    assert not at.exception and not at.error
+    assert "Verschillen die ertoe doen" in texts(at)
+    assert at.dataframe, "comparison table missing"
+
+
+def test_profiles_page_marks_assumptions():
+    at = new_app()
+    at.switch_page("pages/profielen.py").run()
+    body = texts(at)
+    for profile in load_scheme().profielen:
+        assert profile.naam in body
+    assert body.count("**aanname**") == sum(p.is_assumption for p in load_scheme().profielen)
+
+
+def test_bad_upload_shows_dutch_error_and_keeps_previous_data():
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_upload").set_value(
+        ("kapot.geojson", b'{"type": "FeatureCollection", "features": [', "application/json"))
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "kapot.geojson" in errors[0] and "vorige gegevens" in errors[0]
+    at.switch_page("pages/kaart.py").run()
+    assert "fictieve demogemeente" in at.title[0].value
+
+
+def test_empty_upload_is_refused():
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_upload").set_value(("leeg.gpkg", b"", "application/octet-stream"))
+    at.run()
+    assert any("leeg.gpkg" in e.value and "leeg" in e.value for e in at.error)
+
+
+def test_real_cbs_upload_shows_its_map(real_cbs):
+    path = real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson"
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_upload").set_value((path.name, path.read_bytes(),
+                                                    "application/geo+json"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.switch_page("pages/kaart.py").run()
+    assert "gooi_en_vechtstreek.geojson" in at.title[0].value
+    assert "© Kadaster / CBS" in texts(at)
+    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
+    names = {f["properties"]["naam"] for f in layer["data"]["features"]}
+    assert len(names) > 100
+
+
+# --- helpers behind the pages --------------------------------------------------------------
+
+def test_class_breaks_cover_all_values_and_skip_nan():
+    values = np.array([0.1, 0.2, 0.2, 0.3, 0.5, 0.9, np.nan])
+    edges = class_breaks(values, 4)
+    classes = classify(values, edges)
+    assert edges[0] == 0.1 and edges[-1] == 0.9
+    assert classes[-1] == -1 and (classes[:-1] >= 0).all()
+    assert (np.diff(classes[:-1]) >= 0).all()
+    assert class_breaks(np.array([np.nan])).size == 0
+    assert (classify(np.array([0.4, 0.4]), class_breaks(np.array([0.4, 0.4]))) == 0).all()
+
+
+def test_areas_without_households_are_no_data(demo):
+    from citisens_core.model import default_model
+
+    est = demo.estimates("buurt", default_model()).copy()
+    est.loc[est.index[0], "huishoudens"] = 0
+    est["heeft_schatting"] = has_estimate(est)
+    colouring = colour_dominant(est, load_scheme())
+    assert colouring.colours[0] == NO_DATA_HEX
+    assert colouring.legend[-1].no_data and colouring.legend[-1].label == "geen gegevens"
+    sequential = colour_profile(est, "zorgzame_senioren", load_scheme())
+    assert sequential.colours[0] == NO_DATA_HEX
+    assert set(sequential.colours) <= {e.colour for e in sequential.legend}
+
+
+def test_tooltip_template_holds_no_data_text():
+    # Streamlit HTML-escapes every substituted {field}; the template itself is static.
+    assert "{naam}" in TOOLTIP_HTML and "&" not in TOOLTIP_HTML
+
+
+def test_fit_view_zooms_in_on_small_areas():
+    town = fit_view((5.0, 52.0, 5.2, 52.1))
+    street = fit_view((5.10, 52.05, 5.101, 52.0505))
+    assert street["zoom"] > town["zoom"]
+    assert 5.0 < town["longitude"] < 5.2
+
+
+def test_search_by_code_name_and_postcode(demo):
+    buurt = demo.levels["buurt"].iloc[3]
+    assert search_areas(demo, "buurt", buurt["code"].lower())[0] == [buurt["code"]]
+    assert buurt["code"] in search_areas(demo, "buurt", buurt["naam"][:4])[0]
+    pc6 = demo.levels["pc6"].iloc[0]["code"]
+    assert normalise_postcode(f"{pc6[:4]} {pc6[4:].lower()}") == pc6
+    found, note = search_areas(demo, "buurt", f"{pc6[:4]} {pc6[4:]}")
+    assert len(found) == 1 and note is None
+    point = demo.levels["pc6"].iloc[0].geometry.representative_point()
+    buurten = demo.levels["buurt"]
+    assert buurten[buurten["code"] == found[0]].geometry.iloc[0].intersects(point)
+    assert search_areas(demo, "buurt", "0000 ZZ")[1].startswith("Postcode")
+
+
+def test_selection_mix_weights_by_households_and_keeps_interval(demo):
+    from citisens_core.model import default_model
+
+    model = default_model()
+    keys = list(model.profile_keys)
+    est = demo.estimates("buurt", model)
+    codes = list(est["code"].iloc[:3])
+    mix = selection_mix(est, codes, keys)
+    assert mix["aandeel"].sum() == pytest.approx(1.0)
+    assert (mix["laag"] <= mix["aandeel"]).all() and (mix["aandeel"] <= mix["hoog"]).all()
+    big = est.iloc[:3]["huishoudens"].idxmax()
+    key = keys[0]
+    assert min(est.loc[est.index[:3], key]) <= mix.loc[key, "aandeel"] <= \
+        max(est.loc[est.index[:3], key])
+    assert big in est.index
+
+
+def test_notable_differences_need_separate_intervals():
+    keys = ["a", "b"]
+    rows = pd.DataFrame({
+        "code": ["X", "Y"],
+        "a": [0.30, 0.20], "a_laag": [0.27, 0.17], "a_hoog": [0.33, 0.23],  # clear
+        "b": [0.30, 0.24], "b_laag": [0.20, 0.15], "b_hoog": [0.40, 0.33],  # overlapping
+    })
+    diffs = notable_differences(rows, keys, {"a": "A", "b": "B"}, {"X": "Noord", "Y": "Zuid"})
+    assert list(diffs["key"]) == ["a"]
+    assert diffs.iloc[0]["hoger"] == "X" and "Noord 30 % tegen Zuid 20 %" in diffs.iloc[0]["tekst"]
+
+
+def test_analysis_markdown_includes_own_notes():
+    scheme = load_scheme()
+    keys = list(scheme.keys)
+    mix = pd.DataFrame({"aandeel": np.full(8, 0.125), "laag": 0.1, "hoog": 0.15}, index=keys)
+    text = analysis_markdown("Marktkwartier", mix, {"Nederland": pd.Series(scheme.shares,
+                                                                              index=keys)},
+                             scheme, confidence="hoog", sources="eigen cijfers",
+                             completeness=1.0, notes="Actieve bewonersgroep <script>",
+                             attribution="Fictieve demogemeente — gegenereerde gegevens")
+    assert "Actieve bewonersgroep" in text and "Marktkwartier" in text
+    assert "nooit een label voor een persoon" in text
+
+
+def test_pdok_failure_shows_dutch_error_and_keeps_data(monkeypatch):
+    import citisens_core.geodata.pdok as pdok
+
+    def offline(*args, **kwargs):
+        raise pdok.DownloadError("geen verbinding met api.pdok.nl; controleer de internetverbinding")
+
+    monkeypatch.setattr(pdok, "download_gemeenten", offline)
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    form_input = next(t for t in at.text_input if t.label.startswith("Gemeentecode"))
+    form_input.set_value("GM0344")
+    next(b for b in at.button if b.label == "Ophalen bij PDOK").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "PDOK" in errors[0] and "vorige gegevens" in errors[0]
+    assert "fictieve demogemeente" in texts(at)
+
+
+def test_bad_survey_lists_its_problems():
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_survey").set_value(
+        ("enquete.csv", b"respondent;leeftijd\n1;honderd\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any("enquete.csv" in e.value for e in at.error)
+    assert any(m.value.startswith("- ") for m in at.markdown), "problems are not listed"
+
+
+def test_estimate_downloads_are_readable(demo, tmp_path):
+    import geopandas as gpd
+
+    from atlas_ui.report import estimates_csv, estimates_geopackage
+    from citisens_core.model import default_model
+
+    est = demo.estimates("buurt", default_model())
+    csv = estimates_csv(est).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("code;naam;niveau")
+    assert len(csv.splitlines()) == len(est) + 1
+    path = tmp_path / "export.gpkg"
+    path.write_bytes(estimates_geopackage(demo.levels["buurt"], est, "buurt"))
+    back = gpd.read_file(path)
+    assert len(back) == len(est)
+    assert {"dominant_profiel", "betrouwbaarheid", "kritische_vernieuwers_laag"} <= set(back.columns)
+
+
+def test_valid_survey_refits_the_model_for_this_session():
+    from citisens_core.survey import generate_survey
+
+    csv = generate_survey(600, seed=5).to_csv(index=False).encode()
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_survey").set_value(("eigen.csv", csv, "text/csv"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("eigen.csv" in m.value for m in at.success)
+    assert "Het model is nu gemaakt op: **eigen enquête eigen.csv** (600 respondenten)" in texts(at)
+    at.switch_page("pages/kaart.py").run()  # the map is estimated with the new model
+    assert not at.exception and not at.error
+
+
+def test_k_selection_chart_on_request():
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    next(b for b in at.button if b.label.startswith("Bereken de k-keuze")).click().run()
+    assert not at.exception and not at.error
+    assert any("Aanbevolen aantal profielen" in m.value for m in at.markdown)
+    assert any("Modelkaart" in e.label for e in at.expander) or \
+        any("modelkaart" in c.value for c in at.caption)
+
+
+def test_notes_survive_page_switches_and_multi_selection_works(demo):
+    codes = list(demo.levels["buurt"]["code"].iloc[:3])
+    at = new_app()
+    at.switch_page("pages/gebiedsanalyse.py").run()
+    at.multiselect(key="atlas_an_codes").set_value(codes).run()
+    assert not at.exception and not at.error
+    assert at.header[0].value == "Selectie van 3 buurten"
+    at.text_area[0].input("Hier loopt een buurtinitiatief voor groen.").run()
+    at.switch_page("pages/profielen.py").run()
+    at.switch_page("pages/gebiedsanalyse.py").run()
+    assert at.multiselect(key="atlas_an_codes").value == codes
+    assert at.text_area[0].value == "Hier loopt een buurtinitiatief voor groen."
+    notes = at.session_state["atlas_notes"]
+    assert "Hier loopt een buurtinitiatief voor groen." in notes.values()
+
+
+def test_upload_limits_and_zipped_files(monkeypatch, tmp_path):
+    import zipfile
+
+    import atlas_ui.data as data
+
+    monkeypatch.setattr(data, "MAX_UPLOAD_BYTES", 1000)
+    with pytest.raises(data.UploadError, match=r"groot\.gpkg: het bestand is .* de grens"):
+        data.load_upload("groot.gpkg", b"x" * 2000)
+    monkeypatch.undo()
+    with pytest.raises(data.UploadError, match=r"notities\.geojson"):
+        data.load_upload("notities.geojson", b'{"type": "FeatureCollection", "features": []}')
+    archive = tmp_path / "wijkenbuurten.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(DEMO_PATH, "wijkenbuurten_2024.gpkg")
+    dataset = data.load_upload(archive.name, archive.read_bytes())
+    assert {"gemeente", "wijk", "buurt"} <= set(dataset.levels)
+    assert not dataset.is_demo and dataset.attribution.startswith("© Kadaster / CBS")
+
+
+def test_unexpected_errors_show_a_dutch_message_not_a_traceback(monkeypatch):
+    import atlas_ui.data as data
+
+    def broken(self, level, model):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(data.Dataset, "estimates", broken)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert any("Er ging iets mis" in e.value for e in at.error)
+    assert "simulated bug" not in "\n".join(e.value for e in at.error)
+    at.switch_page("pages/profielen.py").run()  # the rest of the app keeps working
+    assert not at.exception and not at.error
