@@ -132,7 +132,8 @@ def _open_layers(path: Path, display: str) -> list[_Layer]:
                 name,
                 [str(f) for f in info["fields"]],
                 crs=info.get("crs"),
-                hints=[name, Path(ds_name).stem, path.stem],
+                # the folder last: CBS releases often sit in a folder named by year
+                hints=[name, Path(ds_name).stem, path.stem, path.parent.name],
             )
             _classify(layer)
             layers.append(layer)

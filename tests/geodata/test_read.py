@@ -505,3 +505,10 @@ def test_missing_file():
 
 def test_levels_in_rules_are_the_canonical_levels():
     assert set(LEVEL_RULES) == set(LEVELS)
+
+
+def test_year_is_taken_from_the_folder_when_the_file_has_none(real_cbs):
+    from citisens_core.geodata import read_areas
+
+    areas = read_areas(real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson")
+    assert areas.attrs["jaar"] == 2015
