@@ -1,30 +1,22 @@
-"""Citisens atlas: the Streamlit entry point (page config, navigation, shared sidebar).
+"""Citisens atlas: ``streamlit run app.py`` serves the dashboard in ``dashboard.py``.
 
-Run with ``streamlit run app.py``. The pages in ``pages/`` are thin views over
-:mod:`citisens_core`; shared widgets live in :mod:`atlas_ui`.
+Before the server accepts its first visitor it loads what every visitor needs
+(libraries, the fitted model, the embedded demo gemeente and its estimates), so
+that the first map appears as fast for the first visitor as for the next.
 """
+
+import asyncio
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from atlas_ui.layout import (
-    PAGE_ANALYSE,
-    PAGE_GEGEVENS,
-    PAGE_KAART,
-    PAGE_PROFIELEN,
-    PAGE_STRATEGIE,
-    PAGE_VERGELIJKEN,
-    sidebar,
-)
 
-st.set_page_config(page_title="Citisens atlas", page_icon="🗺️", layout="wide")
+@asynccontextmanager
+async def warm_caches(_app):
+    from atlas_ui.data import warm_up
 
-navigation = st.navigation([
-    st.Page(PAGE_KAART, title="Kaart", icon=":material/map:", default=True),
-    st.Page(PAGE_ANALYSE, title="Gebiedsanalyse", icon=":material/analytics:"),
-    st.Page(PAGE_VERGELIJKEN, title="Vergelijken", icon=":material/compare_arrows:"),
-    st.Page(PAGE_STRATEGIE, title="Strategie", icon=":material/campaign:"),
-    st.Page(PAGE_PROFIELEN, title="Profielen", icon=":material/groups:"),
-    st.Page(PAGE_GEGEVENS, title="Gegevens", icon=":material/database:"),
-])
-sidebar()
-navigation.run()
+    await asyncio.to_thread(warm_up)
+    yield
+
+
+app = st.App("dashboard.py", lifespan=warm_caches)

@@ -370,7 +370,7 @@ def extract_payload(dataset: Dataset, level: str, model: Any, scheme: Scheme
         return colouring, coloured_payload(base_payload(table), table, colouring,
                                            top_profiles_text(est, scheme))
 
-    return dataset._memoised(("strategie-payload", level, id(model)), build)
+    return dataset.memo(("strategie-payload", level, id(model)), build)
 
 
 def selection_outline(table: gpd.GeoDataFrame, codes: Sequence[str]) -> dict | None:

@@ -101,7 +101,7 @@ class Dataset:
     # --- lookups -----------------------------------------------------------------
     def level_of(self, code: str) -> str | None:
         """The level holding an area code, or None."""
-        index = self._memoised(("index",), self._code_index)
+        index = self.memo(("index",), self._code_index)
         return index.get(str(code))
 
     def _code_index(self) -> dict[str, str]:
@@ -121,7 +121,8 @@ class Dataset:
         return dict(zip(table["code"].astype(str), table["naam"].astype(str), strict=True))
 
     # --- estimates ---------------------------------------------------------------
-    def _memoised(self, key: Any, compute):
+    def memo(self, key: Any, compute):
+        """Compute once per dataset and key (payloads, estimates); thread-safe to share."""
         if key not in self._memo:
             value = compute()
             with self._lock:
@@ -130,7 +131,7 @@ class Dataset:
 
     def estimates(self, level: str, model: Any) -> pd.DataFrame:
         """Profile mix per area of one level (see ``estimate_areas``), memoised per model."""
-        return self._memoised(("est", level, id(model)),
+        return self.memo(("est", level, id(model)),
                               lambda: self._estimate(level, model))
 
     def _estimate(self, level: str, model: Any) -> pd.DataFrame:
@@ -329,3 +330,18 @@ def selection_mix(est: pd.DataFrame, codes: list[str], keys: list[str]) -> pd.Da
     out = pd.DataFrame({"aandeel": mix.to_numpy(), "laag": np.minimum(low, mix.to_numpy()),
                         "hoog": np.maximum(high, mix.to_numpy())}, index=keys)
     return out
+
+
+def warm_up() -> None:
+    """Fill the server-wide caches before the first visitor (called at server start)."""
+    import logging
+
+    import altair  # noqa: F401  (the charts' library: a second of import time)
+
+    import citisens_core.strategy  # noqa: F401
+
+    # cache_resource outside a script run warns that there is no session: expected here
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+    dataset = demo_dataset()
+    dataset.estimates(dataset.most_detailed, default_engagement_model())

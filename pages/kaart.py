@@ -147,10 +147,10 @@ def page():
             colouring = colour_figure(table, param)
         else:
             colouring = colour_dominant(est, sch)
-        base = dataset._memoised(("base", level), lambda: base_payload(table))
+        base = dataset.memo(("base", level), lambda: base_payload(table))
         return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, sch))
 
-    colouring, payload = dataset._memoised(("payload", level, mode, param, id(model)),
+    colouring, payload = dataset.memo(("payload", level, mode, param, id(model)),
                                            make_payload)
     code = selected_code()
     outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)

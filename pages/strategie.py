@@ -337,7 +337,7 @@ def tone_and_theme(advice) -> None:
 def downloads(dataset, level: str, choice: AreaChoice, advice, plan, model, sch) -> None:
     """The advice as a one-page note (Markdown, HTML) and the map extract (PNG)."""
     stem = file_stem(choice.naam)
-    png = dataset._memoised(
+    png = dataset.memo(
         ("strategie-png", level, choice.codes, id(model)),
         lambda: map_extract_png(dataset.levels[level], area_colours(dataset, level, model, sch),
                                 choice.codes, dataset.attribution,

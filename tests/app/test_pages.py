@@ -8,6 +8,7 @@ small demo gemeente.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ def demo(warm_model):
 
 
 def new_app() -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -426,10 +427,31 @@ def test_unexpected_errors_show_a_dutch_message_not_a_traceback(monkeypatch):
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(data.Dataset, "estimates", broken)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
     assert any("Er ging iets mis" in e.value for e in at.error)
     assert "simulated bug" not in "\n".join(e.value for e in at.error)
     at.switch_page("pages/profielen.py").run()  # the rest of the app keeps working
     assert not at.exception and not at.error
+
+
+def test_app_entry_warms_the_caches_before_the_first_visitor():
+    """`streamlit run app.py` serves dashboard.py and fills the caches at server start."""
+    import asyncio
+    import runpy
+
+    from atlas_ui.data import default_engagement_model, demo_dataset
+
+    entry = runpy.run_path(str(REPO / "app.py"))
+    assert Path(entry["app"]._script_path).name == "dashboard.py"
+    demo_dataset.clear()
+
+    async def start():
+        async with entry["warm_caches"](entry["app"]):
+            pass
+
+    asyncio.run(start())
+    dataset = demo_dataset()  # served from the cache the warm-up filled
+    assert dataset.is_demo
+    assert ("est", dataset.most_detailed, id(default_engagement_model())) in dataset._memo

@@ -1,0 +1,31 @@
+"""The dashboard script: page config, navigation and the shared sidebar.
+
+Served by ``app.py`` (``streamlit run app.py``), which warms the caches first.
+The pages in ``pages/`` are thin views over :mod:`citisens_core`; shared
+widgets live in :mod:`atlas_ui`.
+"""
+
+import streamlit as st
+
+from atlas_ui.layout import (
+    PAGE_ANALYSE,
+    PAGE_GEGEVENS,
+    PAGE_KAART,
+    PAGE_PROFIELEN,
+    PAGE_STRATEGIE,
+    PAGE_VERGELIJKEN,
+    sidebar,
+)
+
+st.set_page_config(page_title="Citisens atlas", page_icon="🗺️", layout="wide")
+
+navigation = st.navigation([
+    st.Page(PAGE_KAART, title="Kaart", icon=":material/map:", default=True),
+    st.Page(PAGE_ANALYSE, title="Gebiedsanalyse", icon=":material/analytics:"),
+    st.Page(PAGE_VERGELIJKEN, title="Vergelijken", icon=":material/compare_arrows:"),
+    st.Page(PAGE_STRATEGIE, title="Strategie", icon=":material/campaign:"),
+    st.Page(PAGE_PROFIELEN, title="Profielen", icon=":material/groups:"),
+    st.Page(PAGE_GEGEVENS, title="Gegevens", icon=":material/database:"),
+])
+sidebar()
+navigation.run()
