@@ -95,3 +95,9 @@ def figure_value(column: str, value: object) -> str:
     if column in ("woz", "inkomen_per_inwoner"):
         return number(value, 1)
     return number(value)
+
+
+def sentence(text: str) -> str:
+    """End a message with a full stop, so that the next sentence reads right after it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

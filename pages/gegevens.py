@@ -19,7 +19,7 @@ from atlas_ui.data import (
     scheme,
     set_dataset,
 )
-from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number
+from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number, sentence
 from atlas_ui.layout import guarded
 from atlas_ui.report import estimates_csv, estimates_geopackage
 
@@ -73,7 +73,7 @@ def upload_section() -> None:
         with st.spinner(f"{upload.name} lezen …"):
             dataset = load_upload(upload.name, upload.getvalue())
     except UploadError as exc:
-        remember_message("error", f"{exc} De vorige gegevens blijven getoond.")
+        remember_message("error", f"{sentence(str(exc))} De vorige gegevens blijven getoond.")
         st.rerun()
     set_dataset(dataset)
     remember_message("success", f"{upload.name} is geladen: {dataset.title}.")
@@ -108,11 +108,12 @@ def pdok_section() -> None:
             dataset = load_file(out, f"PDOK {', '.join(wanted)} ({int(jaar)})",
                                 key=f"pdok-{'-'.join(wanted)}-{int(jaar)}")
     except DownloadError as exc:
-        remember_message("error", f"Ophalen bij PDOK lukte niet: {exc} "
+        remember_message("error", f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
                                   "De vorige gegevens blijven getoond.")
         st.rerun()
     except ValueError as exc:
-        remember_message("error", f"De gegevens van PDOK konden niet worden gelezen: {exc} "
+        remember_message("error", "De gegevens van PDOK konden niet worden gelezen: "
+                                  f"{sentence(str(exc))} "
                                   "De vorige gegevens blijven getoond.")
         st.rerun()
     set_dataset(dataset)
