@@ -51,9 +51,21 @@ def current_data_section(dataset) -> None:
     st.markdown(f"Bestand: `{dataset.bron}` · {counts}")
     for warning in dataset.waarschuwingen:
         st.caption(f"Let op: {warning}")
+    if not dataset.is_demo and dataset.jaar is None:
+        year_input(dataset)
     if not dataset.is_demo and st.button("Terug naar de demogemeente"):
         set_dataset(None)
         remember_message("success", "De fictieve demogemeente is weer geladen.")
+        st.rerun()
+
+
+def year_input(dataset) -> None:
+    """The file names no year: let the user give it, for the source line under the maps."""
+    jaar = st.number_input("Het bestand noemt geen jaar. Van welk jaar zijn de CBS-gegevens? "
+                           "(voor de bronvermelding onder de kaarten)", min_value=1990,
+                           max_value=2100, value=None, step=1, key=f"atlas_jaar_{dataset.key}")
+    if jaar is not None:
+        dataset.jaar = int(jaar)  # an uploaded dataset belongs to this session only
         st.rerun()
 
 

@@ -455,3 +455,23 @@ def test_app_entry_warms_the_caches_before_the_first_visitor():
     dataset = demo_dataset()  # served from the cache the warm-up filled
     assert dataset.is_demo
     assert ("est", dataset.most_detailed, id(default_engagement_model())) in dataset._memo
+
+
+def test_user_can_give_the_year_of_an_upload_without_one(tmp_path):
+    import geopandas as gpd
+
+    path = tmp_path / "buurten.geojson"
+    frame = read_areas(DEMO_PATH, level="buurt").head(5)
+    gpd.GeoDataFrame({"BU_CODE": frame["code"], "BU_NAAM": frame["naam"],
+                      "AANT_INW": frame["inwoners"]}, geometry=frame.geometry,
+                     crs=frame.crs).to_file(path)
+    at = AppTest.from_file(str(REPO / "pages" / "gegevens.py"), default_timeout=TIMEOUT)
+    from atlas_ui.data import DATASET_KEY, load_file
+    at.session_state[DATASET_KEY] = load_file(path, path.name, key="zonder-jaar")
+    at.run()
+    assert any("jaar onbekend" in m.value for m in at.markdown)
+
+    at.number_input[0].set_value(2019).run()
+
+    assert not at.exception
+    assert any("© Kadaster / CBS, 2019" in m.value for m in at.markdown)
