@@ -273,8 +273,7 @@ def _borrowed_variance(marginals: Marginals, seed: np.ndarray, link: np.ndarray)
         if not borrowed.any():
             continue
         others = tuple(a for a in range(len(CELL_SHAPE)) if a != axis)
-        weight = np.expand_dims(seed / seed.sum(axis=axis, keepdims=True).sum(
-            axis=others, keepdims=True), -1)
+        weight = seed[..., np.newaxis]
         # P(profile | category of this dimension), the others at their national mix
         by_category = (probs * weight).sum(axis=others) / weight.sum(axis=others)
         f = marginals.values[dim][borrowed]
