@@ -142,9 +142,7 @@ class Dataset:
                                                ignore_index=True))
                         if parents else None)
         table = pd.DataFrame(self.levels[level].drop(columns="geometry"))
-        est = estimate_areas(table, model=model, parents=parent_table)
-        est["heeft_schatting"] = has_estimate(est)
-        return est
+        return estimate_areas(table, model=model, parents=parent_table)
 
     def estimate_row(self, code: str, model: Any) -> pd.Series | None:
         """The estimate of one area (any level), or None."""
@@ -169,17 +167,6 @@ class Dataset:
         if usable.empty:
             return None
         return combine_mix(usable, None, list(model.profile_keys))
-
-
-def has_estimate(est: pd.DataFrame) -> pd.Series:
-    """Areas with an estimate worth showing: households known and some own figures.
-
-    An area without households (industrial estate, water) or without a single
-    own figure would only repeat the national mix; the map shows it as
-    "geen gegevens" instead of a colour.
-    """
-    households = pd.to_numeric(est["huishoudens"], errors="coerce")
-    return (households > 0) & (est["volledigheid"] > 0)
 
 
 def _read_all_levels(path: Path, display: str) -> tuple[dict[str, gpd.GeoDataFrame], list[str],

@@ -77,8 +77,8 @@ def area_panel(dataset: Dataset, code: str, model: Any) -> bool:
     st.caption(f"{LEVEL_NAMES.get(level, level)} {code}"
                + (f" · gemeente {row['gemeentenaam']}" if row.get("gemeentenaam") else ""))
     if not bool(est["heeft_schatting"]):
-        st.warning("Voor dit gebied is geen schatting: er wonen (volgens CBS) geen huishoudens, "
-                   "of er zijn geen eigen cijfers.")
+        st.warning("Voor dit gebied is geen schatting: volgens CBS wonen hier geen "
+                   "huishoudens (bijvoorbeeld een bedrijventerrein of alleen instellingen).")
         st.table(key_figures_table({str(row["naam"]): row}))
         return False
     names = sch.names()

@@ -38,7 +38,9 @@ BORROWED_CONCENTRATION = 10.0
 #: Share of households with children that have two parents (CBS: about 85 %).
 TWO_PARENT_SHARE = 0.85
 NATIONAL_HOUSEHOLD_SIZE = 2.13
-CONFIDENCE_LABELS = ("hoog", "redelijk", "laag", "zeer laag")
+#: From most to least confident; "geen huishoudens": CBS counts no private
+#: households here (business park, water, only institutions), so no mix.
+CONFIDENCE_LABELS = ("hoog", "redelijk", "laag", "zeer laag", "geen huishoudens")
 SOURCE_LABELS = {"eigen": "eigen cijfers", "wijk": "cijfers van de wijk",
                  "gemeente": "cijfers van de gemeente", "landelijk": "landelijke cijfers"}
 MIN_PROBABILITY = 1e-4
@@ -232,7 +234,10 @@ def estimate_areas(areas: pd.DataFrame, model=None, parents: pd.DataFrame | None
         Same index as `areas`; columns ``code``, ``naam``, ``niveau``, one share
         per profile key (summing to 1), ``<key>_laag`` and ``<key>_hoog``,
         ``dominant_profiel``, ``tweede_profiel``, ``betrouwbaarheid``,
-        ``volledigheid`` (0-1), ``bronnen`` (Dutch text) and ``huishoudens``.
+        ``volledigheid`` (0-1), ``bronnen`` (Dutch text), ``huishoudens`` and
+        ``heeft_schatting``. Areas where CBS counts no households get no mix
+        (shares NaN, ``betrouwbaarheid`` "geen huishoudens"); areas without any
+        figures of their own still get one, flagged "zeer laag".
     """
     if model is None:
         from citisens_core.model import default_model
@@ -328,6 +333,12 @@ def _result_table(areas, keys, mix, low, high, marginals, households) -> pd.Data
     out["volledigheid"] = own
     out["bronnen"] = _sources_text(marginals)
     out["huishoudens"] = households
+    out["heeft_schatting"] = ~(households == 0)  # unknown counts as possibly inhabited
+    empty = ~out["heeft_schatting"].to_numpy()
+    shares = [c for k in keys for c in (k, f"{k}_laag", f"{k}_hoog")]
+    out.loc[empty, shares] = np.nan
+    out.loc[empty, ["dominant_profiel", "tweede_profiel"]] = None
+    out.loc[empty, "betrouwbaarheid"] = "geen huishoudens"
     return out
 
 
@@ -351,8 +362,9 @@ def combine_mix(estimates: pd.DataFrame, codes: list[str] | None = None,
     """
     keys = profile_keys or [c for c in estimates.columns if f"{c}_laag" in estimates.columns]
     rows = estimates if codes is None else estimates[estimates["code"].isin(codes)]
+    rows = rows[rows[keys].notna().all(axis=1)]
     if rows.empty:
-        raise ValueError(f"none of the codes {codes} is in the estimates")
+        raise ValueError(f"none of the areas {codes} has an estimate (no households)")
     weight = rows["huishoudens"].where(rows["huishoudens"] > 0).fillna(1.0).to_numpy()
     mix = (rows[keys].to_numpy() * weight[:, None]).sum(axis=0) / weight.sum()
     return pd.Series(mix / mix.sum(), index=keys)

@@ -166,6 +166,13 @@ def page():
                        "kaart heft u de keuze op.")
         for warning in dataset.waarschuwingen[:3]:
             st.caption(f"Let op: {warning}")
+        without_figures = int((est["betrouwbaarheid"] == "zeer laag").sum())
+        if without_figures > len(est) / 2:
+            st.warning(
+                f"Voor {without_figures} van de {len(est)} gebieden staan in dit bestand geen "
+                "eigen cijfers (dat is zo bij een eerste, voorlopige CBS-uitgave, 'v1'). Daar "
+                "volgt de schatting de wijk, de gemeente of het land: betrouwbaarheid zeer laag. "
+                "Een latere uitgave (v2 of v3) geeft een beter beeld.")
     with right:
         st.markdown(legend_html(colouring.title, colouring.legend), unsafe_allow_html=True)
         st.divider()

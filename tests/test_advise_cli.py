@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from citisens_core.cli import main
+from citisens_core.estimate import CONFIDENCE_LABELS
 from citisens_core.scheme import load_scheme
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +64,7 @@ def fake_chain(monkeypatch, tmp_path) -> Path:
     geodata.read_areas = read_areas
     estimate = types.ModuleType("citisens_core.estimate")
     estimate.estimate_areas, estimate.combine_mix = estimate_areas, combine_mix
+    estimate.CONFIDENCE_LABELS = CONFIDENCE_LABELS
     monkeypatch.setitem(sys.modules, "citisens_core.geodata", geodata)
     monkeypatch.setitem(sys.modules, "citisens_core.estimate", estimate)
     return path

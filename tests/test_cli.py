@@ -47,7 +47,10 @@ def test_estimate_runs_on_every_real_buurt_file(real_cbs, tmp_path, scheme):
         result = pd.read_csv(out)
         assert len(result) > 50, path.name
         assert set(output_columns(scheme.keys)) <= set(result.columns)
-        np.testing.assert_allclose(result[list(scheme.keys)].sum(axis=1), 1.0, atol=1e-9)
+        inhabited = result["heeft_schatting"]
+        np.testing.assert_allclose(result.loc[inhabited, list(scheme.keys)].sum(axis=1), 1.0,
+                                   atol=1e-9)
+        assert result.loc[~inhabited, list(scheme.keys)].isna().all().all(), path.name
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -69,3 +72,29 @@ def test_a_non_cbs_file_gets_a_clear_error(tmp_path, capsys):
                      crs=4326).to_file(path)
     assert main(["estimate", str(path), "--out", str(tmp_path / "x.csv")]) == 1
     assert "punten.geojson" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def v1_file(tmp_path_factory):
+    """The demo in the shape of a first CBS release: inhabitants known, all else -99995."""
+    path = tmp_path_factory.mktemp("v1") / "wijkenbuurten_2024_v1.gpkg"
+    for layer in ("gemeenten", "wijken", "buurten"):
+        frame = gpd.read_file(DEMO, layer=layer)
+        figures = [c for c in frame.select_dtypes("number").columns
+                   if c not in ("aantal_inwoners",)]
+        frame[figures] = -99995
+        frame.to_file(path, layer=layer)
+    return path
+
+
+def test_a_first_release_with_few_figures_still_gets_flagged_estimates(v1_file, tmp_path,
+                                                                      scheme, capsys):
+    out = tmp_path / "v1.csv"
+    assert main(["estimate", str(v1_file), "--out", str(out)]) == 0
+    result = pd.read_csv(out)
+    assert set(result["betrouwbaarheid"]) == {"zeer laag"}
+    np.testing.assert_allclose(result[list(scheme.keys)].sum(axis=1), 1.0, atol=1e-9)
+
+    code = result.loc[0, "code"]
+    assert main(["advise", str(v1_file), "--code", code, "--format", "md"]) == 0
+    assert "Betrouwbaarheid van de schatting: zeer laag" in capsys.readouterr().out

@@ -130,8 +130,19 @@ def test_combined_mix_is_household_weighted(areas, true_model, scheme):
     mix = combine_mix(est, ["BU09990101", "BU09990102"])
     expected = (3 * est.loc[0, list(scheme.keys)] + est.loc[1, list(scheme.keys)]) / 4
     np.testing.assert_allclose(mix.to_numpy(), expected.to_numpy(dtype=float), atol=1e-9)
-    with pytest.raises(ValueError, match="none of the codes"):
+    with pytest.raises(ValueError, match="has an estimate"):
         combine_mix(est, ["BU00000000"])
+
+
+def test_areas_without_households_get_no_mix(true_model, scheme):
+    keys = list(scheme.keys)
+    empty = {**area("BU09990109"), "huishoudens": 0.0}
+    est = estimate_areas(pd.DataFrame([area("BU09990101"), empty]), true_model)
+    assert list(est["heeft_schatting"]) == [True, False]
+    assert est.loc[1, keys].isna().all() and pd.isna(est.loc[1, "dominant_profiel"])
+    assert est.loc[1, "betrouwbaarheid"] == "geen huishoudens"
+    mix = combine_mix(est, ["BU09990101", "BU09990109"])  # the empty area adds nothing
+    np.testing.assert_allclose(mix.to_numpy(), est.loc[0, keys].to_numpy(dtype=float))
 
 
 def test_postcode_mixes_sum_up_to_buurten(true_model, scheme):

@@ -109,5 +109,8 @@ def _confidence(chosen) -> str | None:
     """The weakest confidence among the chosen areas."""
     if "betrouwbaarheid" not in chosen:
         return None
-    levels = [v for v in ("laag", "redelijk", "hoog") if v in set(chosen["betrouwbaarheid"])]
+    from citisens_core.estimate import CONFIDENCE_LABELS
+
+    present = set(chosen["betrouwbaarheid"]) - {"geen huishoudens"}
+    levels = [v for v in reversed(CONFIDENCE_LABELS) if v in present]
     return levels[0] if levels else None

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from atlas_ui.classify import NO_DATA_HEX, class_breaks, classify
 from atlas_ui.compare import notable_differences
-from atlas_ui.data import DEMO_PATH, has_estimate, load_file, selection_mix
+from atlas_ui.data import DEMO_PATH, load_file, selection_mix
 from atlas_ui.maps import LAYER_ID, TOOLTIP_HTML, colour_dominant, colour_profile, fit_view
 from atlas_ui.report import analysis_markdown
 from atlas_ui.search import normalise_postcode, search_areas
@@ -219,6 +219,31 @@ def test_real_cbs_upload_shows_its_map(real_cbs):
     assert len(names) > 100
 
 
+def test_first_release_with_few_figures_is_mapped_and_flagged(tmp_path):
+    import geopandas as gpd
+
+    from atlas_ui.classify import NO_DATA_HEX
+
+    path = tmp_path / "wijkenbuurten_2024_v1.gpkg"
+    for layer in ("gemeenten", "wijken", "buurten"):
+        frame = gpd.read_file(DEMO_PATH, layer=layer)
+        figures = [c for c in frame.select_dtypes("number").columns if c != "aantal_inwoners"]
+        frame[figures] = -99995
+        frame.to_file(path, layer=layer)
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_upload").set_value((path.name, path.read_bytes(),
+                                                    "application/geopackage+sqlite3"))
+    at.run()
+    at.switch_page("pages/kaart.py").run()
+    assert not at.exception
+    assert any("voorlopige CBS-uitgave" in w.value for w in at.warning)
+    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
+    colours = {"#{:02x}{:02x}{:02x}".format(*f["properties"]["kleur"][:3])
+               for f in layer["data"]["features"]}
+    assert colours != {NO_DATA_HEX.lower()}, "estimates without own figures must still show"
+
+
 # --- helpers behind the pages --------------------------------------------------------------
 
 def test_class_breaks_cover_all_values_and_skip_nan():
@@ -236,8 +261,7 @@ def test_areas_without_households_are_no_data(demo):
     from citisens_core.model import default_model
 
     est = demo.estimates("buurt", default_model()).copy()
-    est.loc[est.index[0], "huishoudens"] = 0
-    est["heeft_schatting"] = has_estimate(est)
+    est.loc[est.index[0], "heeft_schatting"] = False  # as estimate_areas marks 0 households
     colouring = colour_dominant(est, load_scheme())
     assert colouring.colours[0] == NO_DATA_HEX
     assert colouring.legend[-1].no_data and colouring.legend[-1].label == "geen gegevens"
