@@ -916,11 +916,16 @@ def fit_engagement_model(survey: pd.DataFrame, scheme: Scheme | None = None,
     start = time.perf_counter()
     scheme = scheme or load_scheme()
     report = progress or (lambda fraction, message: None)
-    if len(survey) < 10 * len(scheme.profielen):
-        raise ModelError(f"survey has {len(survey)} respondents; at least "
-                         f"{10 * len(scheme.profielen)} are needed for {len(scheme.profielen)} "
-                         "profiles")
+    k = len(scheme.profielen)
+    if len(survey) < 10 * k:
+        raise ModelError(f"de enquête heeft {len(survey)} respondenten; voor {k} profielen "
+                         f"zijn er minstens {10 * k} nodig")
     answers = answers_frame(survey, scheme)
+    patterns = len(answers.round().drop_duplicates())
+    if patterns < 2 * k:
+        raise ModelError(f"de antwoorden verschillen te weinig tussen respondenten "
+                         f"({patterns} verschillende antwoordpatronen); zo zijn er geen {k} "
+                         "profielen te vormen")
     weights = (survey[WEIGHT_COLUMN].to_numpy(float) if WEIGHT_COLUMN in survey
                else np.ones(len(survey)))
     report(0.0, "Profielen vormen uit de antwoorden")

@@ -203,14 +203,16 @@ def read_survey(path: str | Path, scheme: Scheme | None = None) -> pd.DataFrame:
     Raises
     ------
     SurveyError
-        Listing every problem at once: missing columns, out-of-range answers,
-        unknown codes, each with example row numbers.
+        Listing every problem at once (in Dutch: these reach the app's users):
+        missing columns, out-of-range answers, unknown codes, each with
+        example row numbers.
     """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SurveyError(path.name, [f"cannot read file ({exc.strerror})"]) from exc
+        problem = f"het bestand kan niet worden gelezen ({exc.strerror})"
+        raise SurveyError(path.name, [problem]) from exc
     return parse_survey(raw, source=path.name, scheme=scheme)
 
 
@@ -219,7 +221,7 @@ def parse_survey(raw: bytes, source: str = "enquête", scheme: Scheme | None = N
     scheme = scheme or load_scheme()
     text = _decode(raw)
     if not text.strip():
-        raise SurveyError(source, ["the file is empty"])
+        raise SurveyError(source, ["het bestand is leeg"])
     first_line = text.splitlines()[0]
     sep = ";" if first_line.count(";") > first_line.count(",") else ","
     from io import StringIO
@@ -227,7 +229,7 @@ def parse_survey(raw: bytes, source: str = "enquête", scheme: Scheme | None = N
     try:
         frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, ValueError) as exc:
-        raise SurveyError(source, [f"not a readable CSV table ({exc})"]) from exc
+        raise SurveyError(source, [f"geen leesbare CSV-tabel ({exc})"]) from exc
     frame.columns = [c.strip().lower() for c in frame.columns]
     problems = _validate(frame, scheme)
     if problems:
@@ -252,11 +254,11 @@ def _rows(mask: pd.Series) -> str:
 def _validate(frame: pd.DataFrame, scheme: Scheme) -> list[str]:
     problems = []
     if frame.empty:
-        problems.append("the file has a header but no respondents")
+        problems.append("het bestand heeft een kopregel maar geen respondenten")
     likert = answer_columns(scheme)
     missing = [c for c in (*likert, *DIMENSIONS) if c not in frame.columns]
     if missing:
-        problems.append(f"missing columns: {', '.join(missing)}")
+        problems.append(f"ontbrekende kolommen: {', '.join(missing)}")
     for col in likert:
         if col not in frame:
             continue
@@ -265,8 +267,8 @@ def _validate(frame: pd.DataFrame, scheme: Scheme) -> list[str]:
         bad = (values != "") & ~numbers.isin(range(LIKERT[0], LIKERT[1] + 1))
         if bad.any():
             examples = sorted(set(values[bad]))[:3]
-            problems.append(f"column {col}: {int(bad.sum())} answer(s) outside 1-5 "
-                            f"(e.g. {examples}) in rows {_rows(bad)}")
+            problems.append(f"kolom {col}: {int(bad.sum())} antwoord(en) buiten 1-5 "
+                            f"(bijv. {examples}) in rij {_rows(bad)}")
     for dim, codes in DIMENSIONS.items():
         if dim not in frame:
             continue
@@ -274,21 +276,25 @@ def _validate(frame: pd.DataFrame, scheme: Scheme) -> list[str]:
         bad = ~values.isin(codes)
         if bad.any():
             examples = sorted(set(values[bad]))[:3]
-            problems.append(f"column {dim}: {int(bad.sum())} unknown code(s) {examples} in rows "
-                            f"{_rows(bad)}; allowed: {', '.join(codes)}")
+            problems.append(f"kolom {dim}: {int(bad.sum())} onbekende code(s) {examples} in rij "
+                            f"{_rows(bad)}; toegestaan: {', '.join(codes)}")
     if TRUE_PROFILE in frame:
         values = frame[TRUE_PROFILE].str.strip()
         bad = (values != "") & ~values.isin(scheme.keys)
         if bad.any():
-            problems.append(f"column {TRUE_PROFILE}: unknown profile keys "
-                            f"{sorted(set(values[bad]))[:3]} in rows {_rows(bad)}")
+            problems.append(f"kolom {TRUE_PROFILE}: onbekende profielen "
+                            f"{sorted(set(values[bad]))[:3]} in rij {_rows(bad)}")
     if "gewicht" in frame:
-        weights = pd.to_numeric(frame["gewicht"].str.strip(), errors="coerce")
-        bad = ~(weights > 0)
+        bad = ~(_weights(frame["gewicht"]) > 0)
         if bad.any():
-            problems.append(f"column gewicht: {int(bad.sum())} weight(s) not a positive number "
-                            f"in rows {_rows(bad)}")
+            problems.append(f"kolom gewicht: {int(bad.sum())} gewicht(en) geen positief getal "
+                            f"in rij {_rows(bad)}")
     return problems
+
+
+def _weights(column: pd.Series) -> pd.Series:
+    """Weights as numbers; Dutch spreadsheets write a decimal comma (1,25)."""
+    return pd.to_numeric(column.str.strip().str.replace(",", ".", regex=False), errors="coerce")
 
 
 def _typed(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
@@ -298,5 +304,5 @@ def _typed(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     for dim in DIMENSIONS:
         out[dim] = out[dim].str.strip()
     if "gewicht" in out:
-        out["gewicht"] = pd.to_numeric(out["gewicht"].str.strip()).astype(float)
+        out["gewicht"] = _weights(out["gewicht"]).astype(float)
     return out

@@ -297,7 +297,7 @@ def test_engagement_model_validation_figures(engagement, scheme):
 
 
 def test_fit_rejects_a_tiny_survey(survey, scheme):
-    with pytest.raises(ModelError, match="at least 80"):
+    with pytest.raises(ModelError, match="minstens 80 nodig"):
         fit_engagement_model(survey.head(30), scheme)
 
 
@@ -370,5 +370,15 @@ def test_cli_fit_lists_survey_problems(tmp_path, capsys):
     code = main(["fit", str(csv), "--out", str(tmp_path / "m.joblib"), "--no-diagnostics"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "kapot.csv" in err and "missing columns" in err and "outside 1-5" in err
+    assert "kapot.csv" in err and "ontbrekende kolommen" in err and "buiten 1-5" in err
     assert not (tmp_path / "m.joblib").exists()
+
+
+def test_a_survey_whose_answers_do_not_differ_gets_a_clear_error():
+    from citisens_core.model import ModelError, fit_engagement_model
+    from citisens_core.survey import answer_columns, generate_survey
+
+    survey = generate_survey(300, seed=5)
+    survey[list(answer_columns(load_scheme()))] = 3
+    with pytest.raises(ModelError, match="de antwoorden verschillen te weinig"):
+        fit_engagement_model(survey, n_bootstrap=2)

@@ -65,10 +65,10 @@ def test_every_problem_is_reported_at_once(survey, tmp_path):
         read_survey(path)
 
     text = str(info.value)
-    assert "missing columns: kanaal_brief, inkomen" in text
-    assert "column bet1: 1 answer(s) outside 1-5 (e.g. ['7']) in rows 4" in text
-    assert "column ver2: 1 answer(s) outside 1-5" in text
-    assert "column woning: 1 unknown code(s) ['kasteel'] in rows 9" in text
+    assert "ontbrekende kolommen: kanaal_brief, inkomen" in text
+    assert "kolom bet1: 1 antwoord(en) buiten 1-5 (bijv. ['7']) in rij 4" in text
+    assert "kolom ver2: 1 antwoord(en) buiten 1-5" in text
+    assert "kolom woning: 1 onbekende code(s) ['kasteel'] in rij 9" in text
     assert len(info.value.problems) == 4
 
 
@@ -83,10 +83,18 @@ def test_empty_answers_are_allowed_and_become_missing(survey, tmp_path):
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "leeg.csv"
     path.write_text("")
-    with pytest.raises(SurveyError, match="the file is empty"):
+    with pytest.raises(SurveyError, match="het bestand is leeg"):
         read_survey(path)
 
 
 def test_column_dictionary_documents_every_column(survey):
     dictionary = column_dictionary()
     assert set(survey.columns) <= set(dictionary["kolom"])
+
+
+def test_excel_style_weights_with_a_decimal_comma_are_read(survey, tmp_path):
+    frame = survey.head(20).copy()
+    frame["gewicht"] = "1,25"
+    path = tmp_path / "excel.csv"
+    frame.to_csv(path, index=False, sep=";", encoding="cp1252")
+    assert (read_survey(path)["gewicht"] == 1.25).all()
