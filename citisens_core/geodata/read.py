@@ -82,6 +82,10 @@ class _Layer:
 # --- step 1: open ----------------------------------------------------------------------
 
 
+#: Tables without geometry that CBS publishes per postcode (read by postcode.py).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
+
+
 def _datasets(path: Path, display: str) -> list[tuple[str, str]]:
     """(pyogrio path, name) of each geo dataset in `path`; zips are looked into."""
     if path.suffix.lower() != ".zip":
@@ -116,8 +120,10 @@ def _open_layers(path: Path, display: str) -> list[_Layer]:
         try:
             names = [str(n) for n in pyogrio.list_layers(ds_path)[:, 0]]
         except Exception as exc:  # pyogrio raises DataSourceError and friends
+            # GDAL's own text names temporary paths and is English: keep it out
             raise AreaFileError(
-                f"{display}: kan het bestand niet lezen als kaartbestand ({_short(exc)})"
+                f"{display}: dit is geen leesbaar kaartbestand (verwacht een GeoPackage, "
+                "GeoJSON, GML, shapefile of zip daarvan); mogelijk is het beschadigd of onvolledig"
             ) from exc
         for name in names:
             try:
@@ -190,10 +196,14 @@ def _expected_message(display: str, level: str | None, layers: Sequence[_Layer])
         f"voor {LEVEL_RULES[lv].plural} {LEVEL_RULES[lv].expected()}"
         for lv in ("buurt", "wijk", "gemeente", "pc4")
     )
-    columns = sorted({c for lay in layers for c in lay.fields})[:12]
+    columns = list(dict.fromkeys(c for lay in layers for c in lay.fields))  # file order
+    if not columns:
+        return f"{display}: het bestand bevat geen gebieden (geen kolommen, geen rijen)"
+    shown = ", ".join(columns[:15]) + (f" en {len(columns) - 15} meer" if len(columns) > 15
+                                       else "")
     return (
         f"{display}: geen kolom met gebiedscodes gevonden; verwacht {expected} "
-        f"(gevonden kolommen: {', '.join(columns) or 'geen'})"
+        f"(gevonden kolommen: {shown})"
     )
 
 
@@ -594,6 +604,10 @@ def read_areas(
     """
     path = Path(path)
     display = path.name
+    if path.suffix.lower() in TABLE_SUFFIXES:  # CBS postcode statistics as a spreadsheet
+        from citisens_core.geodata.postcode import read_postcode_stats
+
+        return read_postcode_stats(path)
     layer = _choose_layer(_open_layers(path, display), level, display)
     where, code = (None, None)
     if gemeente is not None:

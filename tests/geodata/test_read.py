@@ -471,21 +471,28 @@ def test_level_not_in_file(gpkg, tmp_path):
     ("content", "message"),
     [
         (b"", "het bestand is leeg"),
-        (b"this is not a geopackage at all", "kan het bestand niet lezen"),
+        (b"this is not a geopackage at all", "dit is geen leesbaar kaartbestand"),
     ],
 )
 def test_empty_and_corrupt_files(tmp_path, content, message):
     path = tmp_path / "kapot.gpkg"
     path.write_bytes(content)
-    with pytest.raises(AreaFileError, match=rf"kapot\.gpkg: {message}"):
+    with pytest.raises(AreaFileError, match=rf"kapot\.gpkg: {message}") as info:
         read_areas(path)
+    assert str(tmp_path) not in str(info.value)  # no temporary paths in what users see
 
 
 def test_file_without_rows(tmp_path):
     path = tmp_path / "leeg.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}')
-    with pytest.raises(AreaFileError, match=r"leeg\.geojson"):
+    with pytest.raises(AreaFileError, match=r"leeg\.geojson: het bestand bevat geen gebieden"):
         read_areas(path)
+
+
+def test_the_real_pc4_statistics_spreadsheet_reads_as_areas(real_cbs):
+    areas = read_areas(real_cbs / "pc4-2022-v1-statistiek.csv")
+    assert areas.attrs["niveau"] == "pc4" and len(areas) == 4053
+    assert areas["code"].str.fullmatch(r"\d{4}").all()
 
 
 def test_zip_without_geo_file(tmp_path):
