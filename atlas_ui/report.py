@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -48,9 +49,15 @@ def analysis_csv(table: pd.DataFrame, title: str, notes: str) -> bytes:
 def analysis_markdown(title: str, mix: pd.DataFrame, references: dict[str, pd.Series],
                       scheme: Scheme, *, confidence: str, sources: str, completeness: float,
                       notes: str, attribution: str, figures: pd.DataFrame | None = None) -> str:
-    """A readable Markdown report of one analysis, including the user's notes."""
+    """A readable Markdown report of one analysis, including the user's notes.
+
+    Names from files and the user's notes are HTML-escaped, so that a Markdown
+    viewer shows them as text instead of running them.
+    """
     names = scheme.names()
-    ref_names = list(references)
+    ref_names = [_md(r) for r in references]
+    references = dict(zip(ref_names, references.values(), strict=True))
+    title, notes = _md(title), _md(notes)
     lines = [f"# Gebiedsanalyse: {title}", "", f"_{date.today():%d-%m-%Y} · {attribution}_", "",
              f"> {GROUP_REMINDER}", "", "## Samenstelling", "",
              "| Profiel | Aandeel | 90 %-interval | " + " | ".join(ref_names) + " |",
@@ -69,11 +76,16 @@ def analysis_markdown(title: str, mix: pd.DataFrame, references: dict[str, pd.Se
 
 def markdown_table(frame: pd.DataFrame) -> list[str]:
     """A small DataFrame (index = row labels) as Markdown table lines."""
-    columns = [str(c) for c in frame.columns]
+    columns = [_md(c) for c in frame.columns]
     lines = ["| | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for label, row in frame.iterrows():
-        lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+        lines.append(f"| {_md(label)} | " + " | ".join(_md(v) for v in row) + " |")
     return lines
+
+
+def _md(value: object) -> str:
+    """Text for Markdown: HTML shown as text; table bars escaped."""
+    return html.escape(str(value), quote=False).replace("|", "\\|")
 
 
 def estimates_csv(estimates: pd.DataFrame) -> bytes:

@@ -47,7 +47,7 @@ def fake_chain(monkeypatch, tmp_path) -> Path:
     path = tmp_path / "gebieden.csv"
     AREAS.to_csv(path, index=False)
 
-    def read_areas(p):
+    def read_areas(p, level=None):
         return pd.read_csv(p, dtype={"wijkcode": str})
 
     def estimate_areas(areas, model=None):

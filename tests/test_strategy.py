@@ -547,6 +547,7 @@ def test_html_note_escapes_every_text(scheme):
     page = advice_to_html(advice, map_png=b"\x89PNG fake")
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "<script>" not in advice_to_markdown(advice)  # Markdown viewers render HTML too
     assert page.startswith("<!DOCTYPE html>") and 'lang="nl"' in page
     assert "data:image/png;base64," in page
     assert page.count("<table>") == 4

@@ -41,8 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from citisens_core.estimate import combine_mix, estimate_areas
     from citisens_core.geodata import read_areas
 
-    areas = read_areas(args.areas)
-    codes = list(dict.fromkeys(args.code))  # keep order, drop repeats
+    codes = list(dict.fromkeys(c.strip().upper().replace(" ", "") for c in args.code))
+    levels = {_level_of(c) for c in codes}
+    if len(levels) > 1:
+        raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
+                       "give areas of one level")
+    areas = read_areas(args.areas, level=levels.pop())
     known = set(areas["code"].astype(str))
     unknown = [c for c in codes if c not in known]
     if unknown:
@@ -75,6 +79,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _level_of(code: str) -> str | None:
+    """The area level a CBS code belongs to (None: let the reader choose)."""
+    prefixes = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
+    if code[:2] in prefixes:
+        return prefixes[code[:2]]
+    if code.isdigit() and len(code) == 4:
+        return "pc4"
+    if len(code) == 6 and code[:4].isdigit() and code[4:].isalpha():
+        return "pc6"
+    return None
 
 
 def _check(value: str, allowed, option: str, error: type[Exception]) -> None:

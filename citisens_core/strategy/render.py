@@ -112,7 +112,8 @@ def _missed_blocks(advice: Advice) -> list[Block]:
 
 
 def _md_cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """One line of Markdown text; HTML in names from files is shown, not rendered."""
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
 
 
 def advice_to_markdown(advice: Advice, plan: Plan | None = None, top: int = 5,

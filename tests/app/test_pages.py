@@ -336,6 +336,7 @@ def test_analysis_markdown_includes_own_notes():
                              attribution="Fictieve demogemeente — gegenereerde gegevens")
     assert "Actieve bewonersgroep" in text and "Marktkwartier" in text
     assert "nooit een label voor een persoon" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text  # shown as text, never run
 
 
 def test_pdok_failure_shows_dutch_error_and_keeps_data(monkeypatch):
