@@ -24,7 +24,7 @@ import shapely
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import box, mapping
 
-from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS
+from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, dutch
 from atlas_ui.classify import NO_DATA_HEX
 from atlas_ui.data import Dataset, selection_mix
 from atlas_ui.format import number, pct
@@ -221,8 +221,8 @@ def missed_table(missed: MissedResidents, shares: Mapping[str, float], scheme: S
 
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                labelLimit=260).configure_header(
+    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                       labelLimit=260).configure_header(
         labelFontSize=FONT_SIZE, labelFontWeight="bold", labelLimit=260, title=None)
 
 
@@ -305,7 +305,8 @@ def profile_bars(values: Mapping[str, float], shares: Mapping[str, float], schem
         layers.append(alt.Chart(pd.DataFrame({"x": [100 * minimum]})).mark_rule(
             color="black", strokeDash=[5, 4], strokeWidth=2).encode(x="x:Q"))
     chart = alt.layer(*layers).properties(height=max(height_per_bar * len(keys), 60))
-    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=300)
+    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                       labelLimit=300)
 
 
 def tradeoff_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -352,7 +353,8 @@ def tradeoff_chart(long: pd.DataFrame, minimum: float, chosen: int | None = None
     layers += [lines, *labels, alt.Chart(pd.DataFrame({"y": [100 * minimum]})).mark_rule(
         color="black", strokeDash=[5, 4]).encode(y="y:Q")]
     chart = alt.layer(*layers).properties(height=320)
-    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE).configure_legend(
+    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE,
+                                       titleFontSize=FONT_SIZE).configure_legend(
         labelFontSize=FONT_SIZE, orient="bottom", symbolStrokeWidth=3)
 
 

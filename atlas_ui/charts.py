@@ -11,12 +11,21 @@ from citisens_core.scheme import CHARACTERISTICS, Scheme
 #: Series colours: dark blue for the area itself, then lighter references (colour-blind safe).
 SERIES_COLOURS = ("#1f5c99", "#7fa7cf", "#b8b8b8", "#e08b3a")
 FONT_SIZE = 14
+#: Numbers as Dutch readers write them: 4,6 and 19.800 (set first: configure() replaces).
+DUTCH = alt.Locale(number=alt.NumberLocale(decimal=",", thousands=".", grouping=[3],
+                                           currency=["€\u00a0", ""]))
+
+
+def dutch(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with Dutch number formatting; call before any other configure_*."""
+    return chart.configure(locale=DUTCH)
 
 
 def _style(chart: alt.Chart) -> alt.Chart:
-    return chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                labelLimit=260).configure_legend(
-        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
+    # a vertical legend fits the narrow side panel, where a row of three is cut off
+    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                                       labelLimit=260).configure_legend(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom", direction="vertical")
 
 
 def mix_frame(series: dict[str, pd.DataFrame], scheme: Scheme) -> pd.DataFrame:
@@ -50,7 +59,7 @@ def mix_chart(long: pd.DataFrame, scheme: Scheme, height: int = 420) -> alt.Char
         yOffset=alt.YOffset("reeks:N", sort=series),
     )
     bars = base.mark_bar().encode(
-        x=alt.X("aandeel:Q", title="Aandeel huishoudens (%)"),
+        x=alt.X("aandeel:Q", title="Aandeel (%)"),
         color=colour,
         tooltip=[alt.Tooltip("profiel:N", title="Profiel"), alt.Tooltip("reeks:N", title="Reeks"),
                  alt.Tooltip("aandeel:Q", title="Aandeel (%)", format=".1f"),
@@ -142,5 +151,5 @@ def diagnostics_chart(diagnostics: pd.DataFrame) -> alt.Chart:
         y=alt.Y("waarde:Q", title=None, scale=alt.Scale(zero=False)),
         tooltip=["maat", "k", alt.Tooltip("waarde:Q", format=".3f")],
     ).properties(width=220, height=170)
-    return chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
-        y="independent").configure_axis(labelFontSize=13, titleFontSize=13)
+    return dutch(chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
+        y="independent")).configure_axis(labelFontSize=13, titleFontSize=13)

@@ -234,12 +234,17 @@ def load_upload(name: str, data: bytes) -> Dataset:
         path = Path(tmp) / safe
         path.write_bytes(data)
         try:
-            return load_file(path, safe, key=f"upload-{digest}")
+            dataset = load_file(path, safe, key=f"upload-{digest}")
         except AreaFileError as exc:
             raise UploadError(_with_name(str(exc), safe)) from exc
         except (OSError, ValueError) as exc:
             raise UploadError(f"{safe}: dit bestand kan niet als CBS-gebiedsbestand worden "
                               f"gelezen ({type(exc).__name__}).") from exc
+    if all(table.geometry.isna().all() for table in dataset.levels.values()):
+        raise UploadError(f"{safe}: geen enkel gebied in dit bestand heeft een bruikbare grens, "
+                          "dus er is niets op de kaart te tonen. Schattingen zonder kaart maakt "
+                          "u met de opdrachtregel (python -m citisens_core estimate).")
+    return dataset
 
 
 def _with_name(message: str, name: str) -> str:

@@ -100,7 +100,7 @@ def search_box(dataset, level, views):
     codes, note = search_areas(dataset, level, query)
     if note:
         st.info(note)
-    if query and not codes and not note:
+    if query.strip() and not codes and not note:
         st.info(f"Geen {LEVEL_PLURAL[level]} gevonden voor ‘{query}’.")
     if not codes:
         return

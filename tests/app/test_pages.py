@@ -500,3 +500,24 @@ def test_user_can_give_the_year_of_an_upload_without_one(tmp_path):
 
     assert not at.exception
     assert any("© Kadaster / CBS, 2019" in m.value for m in at.markdown)
+
+
+def test_upload_without_any_boundary_is_refused_and_data_kept(tmp_path):
+    import geopandas as gpd
+
+    from atlas_ui.data import UploadError, load_upload
+
+    frame = read_areas(DEMO_PATH, level="buurt").head(5)
+    path = tmp_path / "zonder-grenzen.gpkg"
+    gpd.GeoDataFrame({"buurtcode": frame["code"], "buurtnaam": frame["naam"],
+                      "aantal_inwoners": frame["inwoners"]},
+                     geometry=gpd.GeoSeries([None] * 5, crs=28992)).to_file(path)
+    with pytest.raises(UploadError, match="geen enkel gebied in dit bestand heeft een bruikbare"):
+        load_upload(path.name, path.read_bytes())
+
+
+def test_blank_search_says_nothing():
+    at = new_app()
+    at.text_input(key="atlas_search").set_value("   ").run()
+    assert not at.exception
+    assert not any("gevonden" in i.value for i in at.info)
