@@ -103,8 +103,8 @@ def pdok_section() -> None:
         return
     wanted = [c.strip() for c in codes.replace(";", ",").split(",") if c.strip()]
     if not wanted:
-        remember_message("error", "Vul een gemeentecode in, bijvoorbeeld GM0344.")
-        st.rerun()
+        st.error("Vul een gemeentecode in, bijvoorbeeld GM0344.", icon="⚠️")
+        return
     from citisens_core.geodata.pdok import DownloadError, download_gemeenten
 
     bar = st.progress(0.0, text="Verbinden met PDOK …")
@@ -120,14 +120,16 @@ def pdok_section() -> None:
             dataset = load_file(out, f"PDOK {', '.join(wanted)} ({int(jaar)})",
                                 key=f"pdok-{'-'.join(wanted)}-{int(jaar)}")
     except DownloadError as exc:
-        remember_message("error", f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
-                                  "De vorige gegevens blijven getoond.")
-        st.rerun()
+        # shown here, without a rerun, so the user stays on this tab with the codes typed
+        bar.empty()
+        st.error(f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
+                 "De vorige gegevens blijven getoond.", icon="⚠️")
+        return
     except ValueError as exc:
-        remember_message("error", "De gegevens van PDOK konden niet worden gelezen: "
-                                  f"{sentence(str(exc))} "
-                                  "De vorige gegevens blijven getoond.")
-        st.rerun()
+        bar.empty()
+        st.error("De gegevens van PDOK konden niet worden gelezen: "
+                 f"{sentence(str(exc))} De vorige gegevens blijven getoond.", icon="⚠️")
+        return
     set_dataset(dataset)
     remember_message("success", f"Geladen van PDOK: {dataset.title}.")
     st.rerun()
