@@ -83,25 +83,32 @@ def verdict(name: str, value: float) -> str:
     return "gehaald" if ok else "NIET gehaald"
 
 
+def nl(value: float, spec: str) -> str:
+    """A number as Dutch readers write it (the model card is shown in the Dutch app)."""
+    return format(value, spec).replace(".", ",")
+
+
 def write_reports(fig: dict) -> str:
     rows = [
-        ("Segmentatie: adjusted Rand index t.o.v. ware profielen", f"{fig['ari']:.3f}",
-         f"≥ {TARGETS['ari']}", verdict("ari", fig["ari"])),
-        ("Idem, op een nieuwe steekproef (4.000)", f"{fig['ari_holdout']:.3f}",
-         f"≥ {TARGETS['ari']}", verdict("ari", fig["ari_holdout"])),
+        ("Segmentatie: adjusted Rand index t.o.v. ware profielen", nl(fig["ari"], ".3f"),
+         f"≥ {nl(TARGETS['ari'], '.2f')}", verdict("ari", fig["ari"])),
+        ("Idem, op een nieuwe steekproef (4.000)", nl(fig["ari_holdout"], ".3f"),
+         f"≥ {nl(TARGETS['ari'], '.2f')}", verdict("ari", fig["ari_holdout"])),
         (f"Korte profielcheck ({fig['short_form_items']} vragen): overeenstemming",
-         f"{fig['short_form']:.1%}", f"≥ {TARGETS['short_form']:.0%}",
+         nl(fig["short_form"] * 100, ".1f") + " %",
+         f"≥ {TARGETS['short_form']:.0%}".replace("%", " %"),
          verdict("short_form", fig["short_form"])),
         (f"Buurtschatting: gemiddelde absolute fout ({fig['n_buurten']} buurten ≥ 500 inw.)",
-         f"{fig['mae_pp']:.2f} procentpunt", f"≤ {TARGETS['mae_pp']}",
+         nl(fig["mae_pp"], ".2f") + " procentpunt", f"≤ {nl(TARGETS['mae_pp'], '.0f')}",
          verdict("mae_pp", fig["mae_pp"])),
-        ("Buurtschatting: grootste fout", f"{fig['max_pp']:.1f} procentpunt", "", ""),
-        ("Dekking van de 90%-intervallen", f"{fig['coverage']:.1%}",
-         f"≥ {TARGETS['coverage']:.0%}", verdict("coverage", fig["coverage"])),
-        ("Dominant profiel juist", f"{fig['dominant_right']:.0%}", "", ""),
-        ("Tijd: model fitten op 16.000 respondenten (mediaan)", f"{fig['fit_s']:.1f} s",
+        ("Buurtschatting: grootste fout", nl(fig["max_pp"], ".1f") + " procentpunt", "", ""),
+        ("Dekking van de 90%-intervallen", nl(fig["coverage"] * 100, ".1f") + " %",
+         f"≥ {TARGETS['coverage']:.0%}".replace("%", " %"), verdict("coverage", fig["coverage"])),
+        ("Dominant profiel juist", nl(fig["dominant_right"] * 100, ".0f") + " %", "", ""),
+        ("Tijd: model fitten op 16.000 respondenten (mediaan)", nl(fig["fit_s"], ".1f") + " s",
          f"< {TARGETS['fit_s']:.0f} s", verdict("fit_s", fig["fit_s"])),
-        ("Tijd: 15.000 gebieden schatten met intervallen (mediaan)", f"{fig['estimate_s']:.2f} s",
+        ("Tijd: 15.000 gebieden schatten met intervallen (mediaan)",
+         nl(fig["estimate_s"], ".2f") + " s",
          f"< {TARGETS['estimate_s']:.0f} s", verdict("estimate_s", fig["estimate_s"])),
     ]
     table = "| maat | waarde | doel | |\n|---|---|---|---|\n" + "\n".join(
