@@ -71,8 +71,26 @@ class Dataset:
     @property
     def gemeenten(self) -> list[str]:
         """Names of the gemeenten in the file (sorted)."""
-        table = self.levels[self.most_detailed]
-        return sorted(str(n) for n in table["gemeentenaam"].dropna().unique() if str(n))
+        return sorted(self.gemeente_names().values())
+
+    def gemeente_names(self) -> dict[str, str]:
+        """Gemeentecode → name of the gemeenten in the file, largest population first."""
+        def compute() -> dict[str, str]:
+            table = self.levels[self.most_detailed]
+            rows = table.dropna(subset=["gemeentecode"])
+            size = rows.groupby("gemeentecode")["inwoners"].sum().sort_values(ascending=False)
+            names = rows.groupby("gemeentecode")["gemeentenaam"].first()
+            return {str(c): str(names.get(c) or c) for c in size.index if str(c)}
+        return self.memo(("gemeenten",), compute)
+
+    def in_gemeente(self, level: str, gemeentecode: str | None) -> pd.Series:
+        """Mask of the areas of `level` in one gemeente (all areas for None or when the
+        level does not record its gemeente, as postcode files may not)."""
+        table = self.levels[level]
+        if not gemeentecode:
+            return pd.Series(True, index=table.index)
+        inside = table["gemeentecode"].astype(str) == gemeentecode
+        return inside if inside.any() else pd.Series(True, index=table.index)
 
     @property
     def most_detailed(self) -> str:
@@ -280,7 +298,8 @@ def current_dataset() -> Dataset:
 def set_dataset(dataset: Dataset | None) -> None:
     """Show another dataset from now on (None: back to the demo); clears the selection."""
     st.session_state[DATASET_KEY] = dataset
-    area_keys = ("atlas_selected", "atlas_level", "atlas_an_level", "atlas_an_codes",
+    area_keys = ("atlas_selected", "atlas_level", "atlas_gemeente", "atlas_an_level",
+                 "atlas_an_codes",
                  "atlas_cmp_level", "atlas_cmp_codes", "atlas_search_done")
     kept = st.session_state.get("atlas_kept", {})
     for key in area_keys:

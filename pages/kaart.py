@@ -94,6 +94,35 @@ def colouring_controls(sch):
     return mode, None
 
 
+ALL_GEMEENTEN = ""
+#: Up to this many gemeenten a file opens on all of them; above it on the largest one.
+OVERVIEW_LIMIT = 15
+
+
+def gemeente_choice(dataset) -> str:
+    """The gemeente to map ('' = all), shown when the file holds more than one."""
+    names = dataset.gemeente_names()
+    if len(names) < 2:
+        return ALL_GEMEENTEN
+    default = ALL_GEMEENTEN if len(names) <= OVERVIEW_LIMIT else next(iter(names))
+    options = [ALL_GEMEENTEN, *sorted(names, key=names.get)]
+    remember("atlas_gemeente", default, options)
+    choice = st.selectbox("Gemeente", options, key="atlas_gemeente",
+                          format_func=lambda c: names.get(c, f"Alle {len(names)} gemeenten"))
+    keep("atlas_gemeente")
+    return choice
+
+
+def show_gemeente_of(dataset, level: str, code: str) -> None:
+    """A search found an area outside the mapped gemeente: map that area's gemeente."""
+    current = st.session_state.get("atlas_gemeente", ALL_GEMEENTEN)
+    table = dataset.levels[level]
+    found = table.loc[table["code"].astype(str) == code, "gemeentecode"]
+    if current and len(found) and str(found.iloc[0]) not in ("", current, "None", "nan"):
+        set_kept("atlas_gemeente", str(found.iloc[0]))
+        st.session_state["atlas_gemeente"] = str(found.iloc[0])
+
+
 def search_box(dataset, level, views):
     query = st.text_input("Zoek een gebied", key="atlas_search",
                           placeholder="naam, buurt- of wijkcode, of postcode (1234 AB)")
@@ -113,10 +142,12 @@ def search_box(dataset, level, views):
     if st.session_state.get(SEARCH_DONE_KEY) != signature:
         st.session_state[SEARCH_DONE_KEY] = signature
         select(chosen)
+        show_gemeente_of(dataset, level, chosen)
         table = dataset.levels[level]
         geom = table.loc[table["code"].astype(str) == chosen, "geometry"]
         if len(geom) and geom.iloc[0] is not None:
-            views[(dataset.key, level)] = fit_view(geom.iloc[0].bounds)
+            gemeente = st.session_state.get("atlas_gemeente", ALL_GEMEENTEN)
+            views[(dataset.key, level, gemeente)] = fit_view(geom.iloc[0].bounds)
 
 
 @guarded
@@ -130,15 +161,19 @@ def page():
     top = st.columns([1.5, 1, 1.2])
     with top[0]:
         level = level_choice(dataset, key="atlas_level")
+    with top[2]:  # before the gemeente choice: a search may switch the gemeente
+        search_box(dataset, level, views)
+    with top[0]:
+        gemeente = gemeente_choice(dataset)
     with top[1]:
         mode, param = colouring_controls(sch)
-    with top[2]:
-        search_box(dataset, level, views)
 
-    table = dataset.levels[level]
-    est = dataset.estimates(level, model)
-    if (dataset.key, level) not in views:
-        views[(dataset.key, level)] = fit_view(tuple(table.total_bounds))
+    inside = dataset.in_gemeente(level, gemeente)
+    table = dataset.levels[level][inside]
+    est = dataset.estimates(level, model)[inside.to_numpy()]
+    view_key = (dataset.key, level, gemeente)
+    if view_key not in views:
+        views[view_key] = fit_view(tuple(table.total_bounds))
 
     def make_payload():
         if mode == MODE_PROFILE:
@@ -147,14 +182,14 @@ def page():
             colouring = colour_figure(table, param)
         else:
             colouring = colour_dominant(est, sch)
-        base = dataset.memo(("base", level), lambda: base_payload(table))
+        base = dataset.memo(("base", level, gemeente), lambda: base_payload(table))
         return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, sch))
 
-    colouring, payload = dataset.memo(("payload", level, mode, param, id(model)),
-                                           make_payload)
+    colouring, payload = dataset.memo(("payload", level, gemeente, mode, param, id(model)),
+                                      make_payload)
     code = selected_code()
     outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)
-    deck = build_deck(payload, views[(dataset.key, level)], outline)
+    deck = build_deck(payload, views[view_key], outline)
 
     left, right = st.columns([2.2, 1])
     with left:

@@ -521,3 +521,30 @@ def test_blank_search_says_nothing():
     at.text_input(key="atlas_search").set_value("   ").run()
     assert not at.exception
     assert not any("gevonden" in i.value for i in at.info)
+
+
+def test_a_file_with_several_gemeenten_maps_the_chosen_one(real_cbs):
+    from atlas_ui.data import DATASET_KEY
+
+    path = real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson"
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
+    at.session_state[DATASET_KEY] = load_file(path, path.name, key="gooi-test")
+    at.run()
+    choice = at.selectbox(key="atlas_gemeente")
+    assert choice.value == ""  # a region opens on all its gemeenten
+    assert len({f["properties"]["code"][2:6] for f in features(at)}) > 5
+
+    choice.set_value("GM0402").run()  # Hilversum
+
+    assert not at.exception
+    assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0402"}
+    assert "Hilversum" in choice.format_func("GM0402")
+
+
+def test_the_demo_has_no_gemeente_choice():
+    at = new_app()
+    assert not [s for s in at.selectbox if s.key == "atlas_gemeente"]
+
+
+def features(at: AppTest) -> list[dict]:
+    return next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)["data"]["features"]
