@@ -191,6 +191,8 @@ def page():
     outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)
     deck = build_deck(payload, views[view_key], outline)
 
+    # room for the map's own toolbar (✕, full screen), which floats above its top edge
+    st.html("<div style='height:1.6rem'></div>")
     left, right = st.columns([2.2, 1])
     with left:
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="kaart",
