@@ -354,5 +354,9 @@ def warm_up() -> None:
     # cache_resource outside a script run warns that there is no session: expected here
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
+    from atlas_ui.maps import MODE_DOMINANT, map_layer
+
     dataset = demo_dataset()
-    dataset.estimates(dataset.most_detailed, default_engagement_model())
+    # the view the Kaart page opens on: most detailed level, whole gemeente, dominant profile
+    map_layer(dataset, dataset.most_detailed, "", MODE_DOMINANT, None,
+              default_engagement_model(), scheme())

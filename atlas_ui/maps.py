@@ -163,6 +163,37 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = 600,
             "zoom": round(max(min(zoom - 0.33, 16.0), 5.0), 2), "pitch": 0, "bearing": 0}
 
 
+def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, model,
+              scheme: Scheme) -> tuple[Colouring, dict]:
+    """Colouring and GeoJSON payload of one map view, computed once per dataset and view.
+
+    Parameters
+    ----------
+    dataset : atlas_ui.data.Dataset
+    level : str
+    gemeente : str
+        Gemeentecode to map, or ``""`` for every gemeente in the file.
+    mode : str
+        One of ``MODES``; `param` is the profile key or CBS column it needs.
+    model : EngagementModel
+    scheme : Scheme
+    """
+    def compute() -> tuple[Colouring, dict]:
+        inside = dataset.in_gemeente(level, gemeente)
+        table = dataset.levels[level][inside]
+        est = dataset.estimates(level, model)[inside.to_numpy()]
+        if mode == MODE_PROFILE:
+            colouring = colour_profile(est, param, scheme)
+        elif mode == MODE_FIGURE:
+            colouring = colour_figure(table, param)
+        else:
+            colouring = colour_dominant(est, scheme)
+        base = dataset.memo(("base", level, gemeente), lambda: base_payload(table))
+        return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, scheme))
+
+    return dataset.memo(("payload", level, gemeente, mode, param, id(model)), compute)
+
+
 def build_deck(payload: dict, view: dict, selected: dict | None = None) -> pdk.Deck:
     """The pydeck map: choropleth layer, outline of the selected area, no basemap.
 

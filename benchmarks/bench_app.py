@@ -55,7 +55,8 @@ def start_server(port: int) -> subprocess.Popen:
 
 
 def first_map(browser, url: str) -> tuple[float, object]:
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    # a fresh context per visitor: no cookies and no cached app files, like another person
+    page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     start = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(CANVAS, timeout=60_000)

@@ -22,15 +22,10 @@ from atlas_ui.maps import (
     MODE_FIGURE,
     MODE_PROFILE,
     MODES,
-    base_payload,
     build_deck,
-    colour_dominant,
-    colour_figure,
-    colour_profile,
-    coloured_payload,
     fit_view,
     legend_html,
-    top_profiles_text,
+    map_layer,
 )
 from atlas_ui.panels import area_panel
 from atlas_ui.search import search_areas
@@ -175,18 +170,7 @@ def page():
     if view_key not in views:
         views[view_key] = fit_view(tuple(table.total_bounds))
 
-    def make_payload():
-        if mode == MODE_PROFILE:
-            colouring = colour_profile(est, param, sch)
-        elif mode == MODE_FIGURE:
-            colouring = colour_figure(table, param)
-        else:
-            colouring = colour_dominant(est, sch)
-        base = dataset.memo(("base", level, gemeente), lambda: base_payload(table))
-        return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, sch))
-
-    colouring, payload = dataset.memo(("payload", level, gemeente, mode, param, id(model)),
-                                      make_payload)
+    colouring, payload = map_layer(dataset, level, gemeente, mode, param, model, sch)
     code = selected_code()
     outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)
     deck = build_deck(payload, views[view_key], outline)

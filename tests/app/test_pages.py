@@ -479,7 +479,10 @@ def test_app_entry_warms_the_caches_before_the_first_visitor():
     asyncio.run(start())
     dataset = demo_dataset()  # served from the cache the warm-up filled
     assert dataset.is_demo
-    assert ("est", dataset.most_detailed, id(default_engagement_model())) in dataset._memo
+    model = id(default_engagement_model())
+    assert ("est", dataset.most_detailed, model) in dataset._memo
+    assert ("payload", dataset.most_detailed, "", "Meest voorkomend profiel", None,
+            model) in dataset._memo
 
 
 def test_user_can_give_the_year_of_an_upload_without_one(tmp_path):
