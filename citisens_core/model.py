@@ -821,18 +821,6 @@ class EngagementModel:
     n_respondents: int = 0
     source: str = ""
 
-    def link_interval(self, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-        """Percentile interval of P(profile | cell) over the bootstrap replicates.
-
-        Returns
-        -------
-        (numpy.ndarray, numpy.ndarray)
-            Lower and upper bounds, each shape (N_CELLS, K).
-        """
-        tail = (1 - level) / 2 * 100
-        lower, upper = np.percentile(self.bootstrap_probabilities, [tail, 100 - tail], axis=0)
-        return lower, upper
-
 
 def survey_cell_seed(survey: pd.DataFrame, weights: np.ndarray | None = None,
                      strength: float = 0.5) -> np.ndarray:
