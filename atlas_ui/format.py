@@ -1,10 +1,12 @@
-"""Dutch number formatting for the UI (no streamlit needed, easy to test)."""
+"""Dutch labels and figure formatting for the UI (no streamlit needed, easy to test)."""
 
 from __future__ import annotations
 
-import math
-
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, SHARE_COLUMNS
+from citisens_core.dutch import interval, number, pct, sentence
+
+__all__ = ["GROUP_REMINDER", "KEY_FIGURES", "LEVEL_NAMES", "LEVEL_PLURAL", "figure_label",
+           "figure_value", "interval", "number", "pct", "sentence"]
 
 #: Dutch names of the levels, singular and plural.
 LEVEL_NAMES: dict[str, str] = {
@@ -40,47 +42,6 @@ GROUP_REMINDER = (
 )
 
 
-def _is_missing(value: object) -> bool:
-    try:
-        return value is None or math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True
-
-
-def number(value: object, digits: int = 0) -> str:
-    """A number in Dutch notation: ``12.345`` or ``2,3``; an en dash when missing.
-
-    Parameters
-    ----------
-    value : object
-        Anything convertible to float.
-    digits : int
-        Decimals to show.
-
-    Returns
-    -------
-    str
-    """
-    if _is_missing(value):
-        return "–"
-    text = f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def pct(share: object, digits: int = 0) -> str:
-    """A fraction 0..1 as a Dutch percentage, e.g. ``0.123`` → ``"12 %"``."""
-    if _is_missing(share):
-        return "–"
-    return f"{number(float(share) * 100, digits)} %"  # type: ignore[arg-type]
-
-
-def interval(low: object, high: object) -> str:
-    """A 90 % interval of two fractions, e.g. ``"9–15 %"``."""
-    if _is_missing(low) or _is_missing(high):
-        return "–"
-    return f"{number(float(low) * 100)}–{number(float(high) * 100)} %"  # type: ignore[arg-type]
-
-
 def figure_label(column: str) -> str:
     """The Dutch label of a canonical CBS column."""
     return DEMOGRAPHIC_COLUMNS.get(column, column)
@@ -95,9 +56,3 @@ def figure_value(column: str, value: object) -> str:
     if column in ("woz", "inkomen_per_inwoner"):
         return number(value, 1)
     return number(value)
-
-
-def sentence(text: str) -> str:
-    """End a message with a full stop, so that the next sentence reads right after it."""
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
+from citisens_core.dutch import number
 from citisens_core.estimate import estimate_areas
 from citisens_core.geodata import read_areas
 from citisens_core.model import fit_engagement_model
@@ -85,7 +86,7 @@ def verdict(name: str, value: float) -> str:
 
 def nl(value: float, spec: str) -> str:
     """A number as Dutch readers write it (the model card is shown in the Dutch app)."""
-    return format(value, spec).replace(".", ",")
+    return number(value, int(spec.strip(".f")))
 
 
 def write_reports(fig: dict) -> str:

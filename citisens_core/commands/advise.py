@@ -115,7 +115,7 @@ def _area_name(chosen, codes: list[str]) -> str:
     names = [str(n) for n in chosen.set_index("code").reindex(codes)["naam"].fillna("")]
     names = [n or c for n, c in zip(names, codes, strict=True)]
     if len(names) <= 3:
-        from citisens_core.strategy.text import join_dutch
+        from citisens_core.dutch import join_dutch
 
         return join_dutch(names)
     return f"{names[0]}, {names[1]} en {len(names) - 2} andere gebieden"

@@ -9,6 +9,7 @@
 * :mod:`~citisens_core.strategy.render` writes the one-page note (Markdown, HTML).
 """
 
+from citisens_core.dutch import fmt_count, fmt_pct, join_dutch
 from citisens_core.strategy.engine import (
     DREMPEL,
     Advice,
@@ -26,7 +27,6 @@ from citisens_core.strategy.engine import (
 from citisens_core.strategy.planner import Plan, plan_campaign, tradeoff
 from citisens_core.strategy.render import advice_to_html, advice_to_markdown, note_blocks
 from citisens_core.strategy.rules import RULE_FILES, Rules, RulesError, load_rules, parse_rules
-from citisens_core.strategy.text import fmt_count, fmt_pct, join_dutch
 
 __all__ = [
     "DREMPEL", "RULE_FILES", "Advice", "MissedResidents", "Plan", "Recommendation", "Rules",

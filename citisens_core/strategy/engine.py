@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citisens_core.dutch import fmt_pct, join_dutch
 from citisens_core.scheme import Scheme, load_scheme
 from citisens_core.strategy.rules import Rules, load_rules
-from citisens_core.strategy.text import fmt_pct, join_dutch
 
 #: A profile counts as present in an area from this share of households.
 DREMPEL = 0.05

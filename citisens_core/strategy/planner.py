@@ -15,6 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from citisens_core.dutch import fmt_pct, join_dutch
 from citisens_core.scheme import Scheme
 from citisens_core.strategy.engine import (
     DREMPEL,
@@ -24,7 +25,6 @@ from citisens_core.strategy.engine import (
     mix_vector,
 )
 from citisens_core.strategy.rules import Rules
-from citisens_core.strategy.text import fmt_pct, join_dutch
 
 MAX_CHANNELS = 20  # 2**20 subsets is still fine; beyond that exhaustive search is not
 _TOL = 1e-9

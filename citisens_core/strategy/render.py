@@ -12,9 +12,9 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from citisens_core.dutch import fmt_count, fmt_pct
 from citisens_core.strategy.engine import DREMPEL, Advice
 from citisens_core.strategy.planner import Plan
-from citisens_core.strategy.text import fmt_count, fmt_pct
 
 DISCLAIMER = (
     "Dit advies rust op een schatting van de profielmix: kansen voor groepen huishoudens, "

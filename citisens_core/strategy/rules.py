@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from citisens_core.dutch import fmt_pct
 from citisens_core.errors import InputProblems
 from citisens_core.scheme import Scheme, load_scheme
-from citisens_core.strategy.text import fmt_pct
 
 RULE_FILES = ("kanalen.yaml", "instrumenten.yaml", "themas.yaml", "toon.yaml")
 RULES_PACKAGE_DIR = "regels"
