@@ -24,7 +24,7 @@ import shapely
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import box, mapping
 
-from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, dutch
+from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, styled
 from atlas_ui.classify import NO_DATA_HEX
 from atlas_ui.data import Dataset, selection_mix
 from atlas_ui.format import number, pct
@@ -220,12 +220,6 @@ def missed_table(missed: MissedResidents, shares: Mapping[str, float], scheme: S
 # --- charts ------------------------------------------------------------------------------
 
 
-def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                       labelLimit=260).configure_header(
-        labelFontSize=FONT_SIZE, labelFontWeight="bold", labelLimit=260, title=None)
-
-
 def reach_frame(recs: Sequence[Recommendation], shares: Mapping[str, float], scheme: Scheme,
                 top: int = 6, drempel: float = DREMPEL) -> pd.DataFrame:
     """Long table of the top recommendations' reach per present profile, for the chart.
@@ -269,7 +263,7 @@ def reach_chart(frame: pd.DataFrame, x_title: str, columns: int = 3,
     chart = alt.layer(bars, text, data=frame).properties(
         width=facet_width, height=max(24 * len(items), 80)).facet(
         facet=alt.Facet("profiel:N", sort=heads, title=None), columns=columns)
-    return _style(chart)
+    return styled(chart)
 
 
 def profile_bars(values: Mapping[str, float], shares: Mapping[str, float], scheme: Scheme,
@@ -305,8 +299,7 @@ def profile_bars(values: Mapping[str, float], shares: Mapping[str, float], schem
         layers.append(alt.Chart(pd.DataFrame({"x": [100 * minimum]})).mark_rule(
             color="black", strokeDash=[5, 4], strokeWidth=2).encode(x="x:Q"))
     chart = alt.layer(*layers).properties(height=max(height_per_bar * len(keys), 60))
-    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                       labelLimit=300)
+    return styled(chart, label_limit=300)
 
 
 def tradeoff_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -353,9 +346,7 @@ def tradeoff_chart(long: pd.DataFrame, minimum: float, chosen: int | None = None
     layers += [lines, *labels, alt.Chart(pd.DataFrame({"y": [100 * minimum]})).mark_rule(
         color="black", strokeDash=[5, 4]).encode(y="y:Q")]
     chart = alt.layer(*layers).properties(height=320)
-    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE,
-                                       titleFontSize=FONT_SIZE).configure_legend(
-        labelFontSize=FONT_SIZE, orient="bottom", symbolStrokeWidth=3)
+    return styled(chart, direction="horizontal", symbolStrokeWidth=3)
 
 
 # --- the map extract ---------------------------------------------------------------------

@@ -16,16 +16,20 @@ DUTCH = alt.Locale(number=alt.NumberLocale(decimal=",", thousands=".", grouping=
                                            currency=["€\u00a0", ""]))
 
 
-def dutch(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The chart with Dutch number formatting; call before any other configure_*."""
-    return chart.configure(locale=DUTCH)
+def styled(chart: alt.TopLevelMixin, label_limit: int = 260,
+           **legend: object) -> alt.TopLevelMixin:
+    """The project's chart style: Dutch numbers, projector-size text, legend below.
 
-
-def _style(chart: alt.Chart) -> alt.Chart:
-    # a vertical legend fits the narrow side panel, where a row of three is cut off
-    return dutch(chart).configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                       labelLimit=260).configure_legend(
-        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom", direction="vertical")
+    The legend is vertical by default: a row of three is cut off in the narrow
+    side panel. `legend` overrides legend settings (e.g. ``direction``).
+    """
+    # configure(locale=…) replaces the whole config, so it comes first
+    return chart.configure(locale=DUTCH).configure_axis(
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=label_limit,
+    ).configure_legend(**{"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE,
+                          "orient": "bottom", "direction": "vertical", **legend}
+    ).configure_header(labelFontSize=FONT_SIZE, labelFontWeight="bold",
+                       labelLimit=label_limit, title=None)
 
 
 def mix_frame(series: dict[str, pd.DataFrame], scheme: Scheme) -> pd.DataFrame:
@@ -68,7 +72,7 @@ def mix_chart(long: pd.DataFrame, scheme: Scheme, height: int = 420) -> alt.Char
     )
     errors = base.transform_filter("isValid(datum.laag)").mark_rule(
         color="black", strokeWidth=2).encode(x="laag:Q", x2="hoog:Q")
-    return _style((bars + errors).properties(height=height))
+    return styled((bars + errors).properties(height=height))
 
 
 def index_chart(frame: pd.DataFrame, height: int = 220) -> alt.Chart:
@@ -93,7 +97,7 @@ def index_chart(frame: pd.DataFrame, height: int = 220) -> alt.Chart:
                  alt.Tooltip("index:Q", format=".0f")],
     )
     rule = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="black").encode(x="x:Q")
-    return _style((bars + rule).properties(height=height))
+    return styled((bars + rule).properties(height=height))
 
 
 def characteristic_index(mixes: dict[str, pd.Series], national: pd.Series,
@@ -136,7 +140,7 @@ def profile_characteristics_chart(profile, scheme: Scheme) -> alt.Chart:
     )
     text = chart.mark_text(align="left", dx=4, fontSize=FONT_SIZE).encode(
         text=alt.Text("score:Q", format=".1f"), color=alt.value("black"))
-    return _style((chart + text).properties(height=190))
+    return styled((chart + text).properties(height=190))
 
 
 def diagnostics_chart(diagnostics: pd.DataFrame) -> alt.Chart:
@@ -151,5 +155,5 @@ def diagnostics_chart(diagnostics: pd.DataFrame) -> alt.Chart:
         y=alt.Y("waarde:Q", title=None, scale=alt.Scale(zero=False)),
         tooltip=["maat", "k", alt.Tooltip("waarde:Q", format=".3f")],
     ).properties(width=220, height=170)
-    return dutch(chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
-        y="independent")).configure_axis(labelFontSize=13, titleFontSize=13)
+    return styled(chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
+        y="independent"))
