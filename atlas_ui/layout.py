@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Callable
 
@@ -76,20 +77,8 @@ def sidebar() -> None:
 
 def attribution(dataset: Dataset) -> None:
     """The attribution line under a map, plus the group reminder."""
-    st.markdown(f"<div class='atlas-attrib'>{_escape(dataset.attribution)} · "
-                f"{_escape(GROUP_REMINDER)}</div>", unsafe_allow_html=True)
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
-def area_label(dataset: Dataset, code: str) -> str:
-    """"Naam (code)" of an area for pickers."""
-    row = dataset.area(code)
-    return f"{row['naam']} ({code})" if row is not None else str(code)
+    st.markdown(f"<div class='atlas-attrib'>{html.escape(dataset.attribution)} · "
+                f"{html.escape(GROUP_REMINDER)}</div>", unsafe_allow_html=True)
 
 
 KEPT_KEY = "atlas_kept"

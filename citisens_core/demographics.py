@@ -155,12 +155,3 @@ def cell_codes(frame: pd.DataFrame) -> np.ndarray:
             raise ValueError(f"column {dim!r} has unknown categories {bad}; expected {categories}")
         positions.append(pd.Categorical(values, categories=categories).codes.astype(np.int64))
     return np.ravel_multi_index(positions, CELL_SHAPE)
-
-
-def empty_area_table() -> pd.DataFrame:
-    """An empty canonical area table (no geometry), with the right dtypes."""
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ID_COLUMNS})
-    frame["jaar"] = pd.Series(dtype="Int64")
-    for c in DEMOGRAPHIC_COLUMNS:
-        frame[c] = pd.Series(dtype="float64")
-    return frame

@@ -9,7 +9,6 @@ then rounded to 5 decimals (about 1 m), which keeps shared vertices shared.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from types import MappingProxyType
 
@@ -152,8 +151,3 @@ def to_geojson_payload(gdf: gpd.GeoDataFrame, properties: Sequence[str]) -> dict
 def _plain(row: dict) -> dict:
     """JSON-safe property values (numpy scalars to Python)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-
-
-def payload_bytes(payload: dict) -> int:
-    """Size in bytes of the payload as compact JSON (what the browser receives)."""
-    return len(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
