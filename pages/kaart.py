@@ -112,10 +112,11 @@ def show_gemeente_of(dataset, level: str, code: str) -> None:
     """A search found an area outside the mapped gemeente: map that area's gemeente."""
     current = st.session_state.get("atlas_gemeente", ALL_GEMEENTEN)
     table = dataset.levels[level]
-    found = table.loc[table["code"].astype(str) == code, "gemeentecode"]
-    if current and len(found) and str(found.iloc[0]) not in ("", current, "None", "nan"):
-        set_kept("atlas_gemeente", str(found.iloc[0]))
-        st.session_state["atlas_gemeente"] = str(found.iloc[0])
+    found = table.loc[table["code"].astype(str) == code, "gemeentecode"].astype(str)
+    gemeente = found.iloc[0] if len(found) else None
+    if current and gemeente in dataset.gemeente_names() and gemeente != current:
+        set_kept("atlas_gemeente", gemeente)
+        st.session_state["atlas_gemeente"] = gemeente
 
 
 def search_box(dataset, level, views):

@@ -551,3 +551,19 @@ def test_the_demo_has_no_gemeente_choice():
 
 def features(at: AppTest) -> list[dict]:
     return next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)["data"]["features"]
+
+
+def test_search_outside_the_mapped_gemeente_switches_to_it(real_cbs):
+    from atlas_ui.data import DATASET_KEY
+
+    path = real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson"
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
+    at.session_state[DATASET_KEY] = load_file(path, path.name, key="gooi-search")
+    at.run()
+    at.selectbox(key="atlas_gemeente").set_value("GM0402").run()  # Hilversum
+
+    at.text_input(key="atlas_search").set_value("BU03760001").run()  # Bijvanck, Blaricum
+
+    assert not at.exception
+    assert at.selectbox(key="atlas_gemeente").value == "GM0376"
+    assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0376"}
