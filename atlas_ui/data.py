@@ -350,13 +350,17 @@ def warm_up() -> None:
     import altair  # noqa: F401  (the charts' library: a second of import time)
 
     import citisens_core.strategy  # noqa: F401
-
-    # cache_resource outside a script run warns that there is no session: expected here
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-        logging.ERROR)
     from atlas_ui.maps import MODE_DOMINANT, map_layer
 
-    dataset = demo_dataset()
-    # the view the Kaart page opens on: most detailed level, whole gemeente, dominant profile
-    map_layer(dataset, dataset.most_detailed, "", MODE_DOMINANT, None,
-              default_engagement_model(), scheme())
+    # cache_resource outside a script run warns that there is no session: expected
+    # here, and only here, so the logger is quiet for the warm-up alone
+    logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        dataset = demo_dataset()
+        # the view the Kaart page opens on: most detailed level, whole gemeente, dominant
+        map_layer(dataset, dataset.most_detailed, "", MODE_DOMINANT, None,
+                  default_engagement_model(), scheme())
+    finally:
+        logger.setLevel(level)
