@@ -7,6 +7,7 @@ Starts ``streamlit run app.py`` and drives Debian's Chromium with Playwright
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -20,7 +21,9 @@ from .conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SHOTS = REPO / "docs" / "screenshots"
+#: The README's screenshots are refreshed only on request, so a test run leaves the
+#: tree clean: ``UPDATE_SCREENSHOTS=1 python -m pytest tests/app/test_browser.py``.
+README_SHOTS = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1600, "height": 1000}
 CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
 TIMEOUT_MS = 60_000
@@ -58,7 +61,8 @@ def goto_page(page, title: str, marker: str) -> None:
 
 
 def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tmp_path):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = README_SHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     page = browser.new_page(viewport=VIEWPORT)
     start = time.perf_counter()
@@ -79,7 +83,7 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     assert page.get_by_text("Betrouwbaarheid").first.is_visible()
     page.mouse.move(5, VIEWPORT["height"] - 5)  # no tooltip over the screenshot
     page.wait_for_timeout(800)
-    page.screenshot(path=str(SHOTS / "kaart.png"))
+    page.screenshot(path=str(shots / "kaart.png"))
 
     # recolour: the legend changes without reloading data
     def recolour():
@@ -95,16 +99,16 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     wait_idle(page)
     assert page.get_by_role("heading", name=expected).first.is_visible()
     page.wait_for_timeout(800)
-    page.screenshot(path=str(SHOTS / "gebiedsanalyse.png"), full_page=True)
+    page.screenshot(path=str(shots / "gebiedsanalyse.png"), full_page=True)
 
     timed("naar vergelijken (s)", timings,
           lambda: goto_page(page, "Vergelijken", "Verschillen die ertoe doen"))
-    page.screenshot(path=str(SHOTS / "vergelijken.png"), full_page=True)
+    page.screenshot(path=str(shots / "vergelijken.png"), full_page=True)
     timed("naar profielen (s)", timings,
           lambda: goto_page(page, "Profielen", "De acht betrokkenheidsprofielen"))
-    page.screenshot(path=str(SHOTS / "profielen.png"), full_page=True)
+    page.screenshot(path=str(shots / "profielen.png"), full_page=True)
     timed("naar gegevens (s)", timings, lambda: goto_page(page, "Gegevens", "Huidige gegevens"))
-    page.screenshot(path=str(SHOTS / "gegevens.png"), full_page=True)
+    page.screenshot(path=str(shots / "gegevens.png"), full_page=True)
 
     if real_cbs_optional is not None:
         path = real_cbs_optional / "buurt-2015" / "gooi_en_vechtstreek.geojson"
