@@ -25,18 +25,10 @@ from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry import box, mapping
 
 from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, styled
-from atlas_ui.classify import NO_DATA_HEX
+from atlas_ui.classify import NO_DATA_HEX, hex_to_rgba
 from atlas_ui.data import Dataset, selection_mix
 from atlas_ui.format import number, pct
-from atlas_ui.maps import (
-    Colouring,
-    base_payload,
-    build_deck,
-    colour_dominant,
-    coloured_payload,
-    fit_view,
-    top_profiles_text,
-)
+from atlas_ui.maps import MODE_DOMINANT, Colouring, build_deck, fit_view, map_layer
 from citisens_core.scheme import Scheme
 from citisens_core.strategy import DREMPEL, MissedResidents, Plan, Recommendation, join_dutch
 
@@ -352,20 +344,6 @@ def tradeoff_chart(long: pd.DataFrame, minimum: float, chosen: int | None = None
 # --- the map extract ---------------------------------------------------------------------
 
 
-def extract_payload(dataset: Dataset, level: str, model: Any, scheme: Scheme
-                    ) -> tuple[Colouring, dict]:
-    """The level coloured by the most common profile, memoised on the dataset."""
-    table = dataset.levels[level]
-
-    def build() -> tuple[Colouring, dict]:
-        est = dataset.estimates(level, model)
-        colouring = colour_dominant(est, scheme)
-        return colouring, coloured_payload(base_payload(table), table, colouring,
-                                           top_profiles_text(est, scheme))
-
-    return dataset.memo(("strategie-payload", level, id(model)), build)
-
-
 def selection_outline(table: gpd.GeoDataFrame, codes: Sequence[str]) -> dict | None:
     """The outline of the chosen areas as one GeoJSON feature (None without geometry)."""
     geoms = table.loc[table["code"].astype(str).isin(list(codes)), "geometry"].dropna()
@@ -387,7 +365,7 @@ def extract_deck(dataset: Dataset, level: str, codes: Sequence[str], model: Any,
                  scheme: Scheme) -> tuple[pdk.Deck, Colouring]:
     """A pydeck map of the level zoomed to the chosen areas, which are outlined in black."""
     table = dataset.levels[level]
-    colouring, payload = extract_payload(dataset, level, model, scheme)
+    colouring, payload = _dominant_layer(dataset, level, model, scheme)
     view = fit_view(_padded(selection_bounds(table, codes) if codes else
                             tuple(table.total_bounds), 0.6),
                     width_px=MAP_EXTRACT_WIDTH, height_px=MAP_EXTRACT_HEIGHT)
@@ -403,9 +381,15 @@ def _padded(bounds: Sequence[float], fraction: float) -> tuple[float, float, flo
     return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
 
+def _dominant_layer(dataset: Dataset, level: str, model: Any, scheme: Scheme
+                    ) -> tuple[Colouring, dict]:
+    """The whole level coloured by the most common profile: the Kaart page's opening
+    layer, so the memo (and the server's warm-up) serve both pages."""
+    return map_layer(dataset, level, "", MODE_DOMINANT, None, model, scheme)
+
+
 def _hex_rgb(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(hex_to_rgba(colour)[:3])  # type: ignore[return-value]
 
 
 def _polygons(geom: Any) -> list[Any]:
@@ -520,7 +504,7 @@ def map_extract_png(table: gpd.GeoDataFrame, colours: Mapping[str, str], codes: 
 
 def area_colours(dataset: Dataset, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
     """Area code → colour of its most common profile (grey without an estimate)."""
-    colouring, _ = extract_payload(dataset, level, model, scheme)
+    colouring, _ = _dominant_layer(dataset, level, model, scheme)
     est = dataset.estimates(level, model)
     return dict(zip(est["code"].astype(str), colouring.colours, strict=True))
 
