@@ -181,28 +181,18 @@ class Rules:
     toon_regels: tuple[ToneRule, ...]
 
     def theme(self, key: str) -> Theme:
-        """The theme with this key.
-
-        Raises
-        ------
-        KeyError
-            Naming the allowed theme keys.
-        """
-        if key not in self.themas:
-            raise KeyError(f"unknown thema {key!r}; allowed: {', '.join(self.themas)}")
-        return self.themas[key]
+        """The theme with this key; KeyError naming the allowed keys."""
+        return _known(self.themas, key, "thema")
 
     def phase(self, key: str) -> Phase:
-        """The phase with this key.
+        """The phase with this key; KeyError naming the allowed keys."""
+        return _known(self.fasen, key, "fase")
 
-        Raises
-        ------
-        KeyError
-            Naming the allowed phase keys.
-        """
-        if key not in self.fasen:
-            raise KeyError(f"unknown fase {key!r}; allowed: {', '.join(self.fasen)}")
-        return self.fasen[key]
+
+def _known(table: Mapping[str, Any], key: str, what: str) -> Any:
+    if key not in table:
+        raise KeyError(f"unknown {what} {key!r}; allowed: {', '.join(table)}")
+    return table[key]
 
 
 # --- loading ------------------------------------------------------------------------------
