@@ -104,25 +104,20 @@ def area_marginals(areas: pd.DataFrame, parents: pd.DataFrame | None = None) -> 
 def _own_marginals(areas: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each dimension's category shares from the area's own figures; NaN rows where absent."""
 
-    def col(name: str) -> np.ndarray:
-        if name not in areas:
-            return np.full(len(areas), np.nan)
-        return pd.to_numeric(areas[name], errors="coerce").to_numpy(dtype=float)
+    def cols(*names: str) -> np.ndarray:
+        return np.column_stack([_numbers(areas, n) for n in names])
 
-    adult_bands = ("aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus")
-    households = np.column_stack([col(c) for c in
-                                  ("aandeel_eenpersoons", "aandeel_zonder_kinderen",
-                                   "aandeel_met_kinderen")])
-    heads = head_ages(np.column_stack([col(c) for c in adult_bands]), col("gem_huishoudgrootte"),
-                      col("aandeel_0_15"), _normalise(households))
-    urban_class = np.rint(col("stedelijkheid"))
+    households = cols("aandeel_eenpersoons", "aandeel_zonder_kinderen", "aandeel_met_kinderen")
+    heads = head_ages(cols("aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus"),
+                      _numbers(areas, "gem_huishoudgrootte"), _numbers(areas, "aandeel_0_15"),
+                      _normalise(households))
+    urban_class = np.rint(_numbers(areas, "stedelijkheid"))
     urban = np.full((len(areas), 5), np.nan)
     known = np.isin(urban_class, [1, 2, 3, 4, 5])
     urban[known] = np.eye(5)[urban_class[known].astype(int) - 1]
-    own, rent = col("aandeel_koop"), col("aandeel_huur")
-    rent = np.where(np.isnan(rent), 1 - own, rent)
-    tenure = np.column_stack([own, rent])
-    low, high = col("aandeel_laag_inkomen"), col("aandeel_hoog_inkomen")
+    own, rent = _numbers(areas, "aandeel_koop"), _numbers(areas, "aandeel_huur")
+    tenure = np.column_stack([own, np.where(np.isnan(rent), 1 - own, rent)])
+    low, high = _numbers(areas, "aandeel_laag_inkomen"), _numbers(areas, "aandeel_hoog_inkomen")
     income = np.column_stack([low, np.clip(1 - low - high, 0, 1), high])
     return {dim: _normalise(table) for dim, table in zip(
         DIMENSIONS, (heads, households, urban, tenure, income), strict=True)}
@@ -177,16 +172,20 @@ def _normalise(table: np.ndarray) -> np.ndarray:
     return out
 
 
+def _numbers(areas: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats; all NaN when the table lacks it."""
+    if name not in areas:
+        return np.full(len(areas), np.nan)
+    return pd.to_numeric(areas[name], errors="coerce").to_numpy(dtype=float)
+
+
 def _households(areas: pd.DataFrame) -> np.ndarray:
     """Number of households per area, from households or inhabitants; NaN if unknown."""
-    hh = pd.to_numeric(areas.get("huishoudens"), errors="coerce") if "huishoudens" in areas \
-        else pd.Series(np.nan, index=areas.index)
-    if "inwoners" in areas:
-        size = pd.to_numeric(areas.get("gem_huishoudgrootte"), errors="coerce") \
-            if "gem_huishoudgrootte" in areas else pd.Series(np.nan, index=areas.index)
-        from_people = pd.to_numeric(areas["inwoners"], errors="coerce") / size.fillna(2.1)
-        hh = hh.fillna(from_people)
-    return hh.to_numpy(dtype=float)
+    size = _numbers(areas, "gem_huishoudgrootte")
+    from_people = _numbers(areas, "inwoners") / np.where(np.isnan(size),
+                                                          NATIONAL_HOUSEHOLD_SIZE, size)
+    households = _numbers(areas, "huishoudens")
+    return np.where(np.isnan(households), from_people, households)
 
 
 def _sibling_mean(keys: pd.Series, table: np.ndarray, has: np.ndarray,
@@ -264,6 +263,7 @@ def _renormalise(mix: np.ndarray) -> np.ndarray:
 
 def _finite_population_variance(mix: np.ndarray, households: np.ndarray) -> np.ndarray:
     """Chance variation of the realised share among a finite number of households."""
+    # unknown size: as wide as a small buurt of 100 households (assumption)
     n = np.where(np.isfinite(households) & (households >= 1), households, 100.0)
     return mix * (1 - mix) / n[:, None]
 
