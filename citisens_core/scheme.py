@@ -66,11 +66,6 @@ class Profile:
         """True when the national share is an assumption, not a published figure."""
         return "aanname" in self.aandeel_bron.lower()
 
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        """The colour as an (r, g, b) triple for pydeck."""
-        return tuple(int(self.kleur[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
-
 
 @dataclass(frozen=True)
 class Scheme:

@@ -42,7 +42,8 @@ def test_portraits_are_three_to_five_sentences(scheme):
 @pytest.mark.parametrize("simulation", ["deuteranomaly", "protanomaly", "tritanomaly"])
 def test_colours_stay_distinguishable_for_colour_blind_viewers(scheme, simulation):
     cvd = {"name": "sRGB1+CVD", "cvd_type": simulation, "severity": 100}
-    colours = [np.array(p.rgb) / 255 for p in scheme.profielen]
+    colours = [np.array([int(p.kleur[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+               for p in scheme.profielen]
     seen = [np.clip(cspace_convert(c, cvd, "sRGB1"), 0, 1) for c in colours]
     closest = min(deltaE(a, b, input_space="sRGB1") for a, b in itertools.combinations(seen, 2))
     assert closest > 10, f"two profile colours look alike under {simulation} (ΔE {closest:.1f})"
