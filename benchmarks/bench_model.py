@@ -21,10 +21,11 @@ from sklearn.metrics import adjusted_rand_score
 
 from citisens_core.dutch import number
 from citisens_core.estimate import estimate_areas
+from citisens_core.fictional.survey import generate_survey
 from citisens_core.geodata import read_areas
 from citisens_core.model import fit_engagement_model
 from citisens_core.scheme import load_scheme
-from citisens_core.survey import TRUE_PROFILE, answer_columns, generate_survey
+from citisens_core.survey import TRUE_PROFILE, answer_columns
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "geodata" / "demo-gemeente.gpkg"

@@ -53,7 +53,6 @@ from citisens_core.scheme import Scheme, load_scheme
 from citisens_core.survey import (
     TRUE_PROFILE,
     answer_columns,
-    generate_survey,
     load_questionnaire,
 )
 
@@ -1034,6 +1033,8 @@ def default_model() -> EngagementModel:
                 return model
         except ModelError:
             pass  # corrupt or foreign: refit below
+    from citisens_core.fictional.survey import generate_survey
+
     survey = generate_survey(DEFAULT_SURVEY_SIZE, seed=DEFAULT_SURVEY_SEED, scheme=scheme)
     model = fit_engagement_model(
         survey, scheme, source=f"synthetische referentie-enquête, seed {DEFAULT_SURVEY_SEED}")

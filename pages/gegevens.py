@@ -187,13 +187,13 @@ def fit_survey(name, data, parse_survey, survey_error, fit) -> None:
 @st.cache_resource(show_spinner="k-keuze berekenen …")
 def default_diagnostics() -> pd.DataFrame:
     """k-selection scores of the default model's synthetic survey (computed on request)."""
+    from citisens_core.fictional.survey import generate_survey
     from citisens_core.model import (
         DEFAULT_SURVEY_SEED,
         DEFAULT_SURVEY_SIZE,
         answers_frame,
         select_k,
     )
-    from citisens_core.survey import generate_survey
 
     sch = scheme()
     survey = generate_survey(DEFAULT_SURVEY_SIZE, seed=DEFAULT_SURVEY_SEED, scheme=sch)

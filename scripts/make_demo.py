@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from citisens_core.geodata.demo import DEMO_SEED, build_demo, describe, write_demo
+from citisens_core.fictional.demo import DEMO_SEED, build_demo, describe, write_demo
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from citisens_core.demographics import N_CELLS
+from citisens_core.fictional.synthetic import national_cell_distribution, profile_given_cell
 from citisens_core.scheme import load_scheme
-from citisens_core.synthetic import national_cell_distribution, profile_given_cell
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CBS = REPO.parent / "shared" / "real-cbs"

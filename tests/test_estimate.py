@@ -8,7 +8,7 @@ from citisens_core.estimate import (
     combine_mix,
     estimate_areas,
 )
-from citisens_core.synthetic import cell_distribution, profile_given_cell
+from citisens_core.fictional.synthetic import cell_distribution, profile_given_cell
 
 
 def area(code="BU09990101", wijk="WK099901", huishoudens=800.0, **marginals) -> dict:

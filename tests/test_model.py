@@ -12,6 +12,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from citisens_core import model as model_module
 from citisens_core.cli import main
 from citisens_core.demographics import DIMENSIONS, N_CELLS, cell_codes
+from citisens_core.fictional.survey import generate_survey
+from citisens_core.fictional.synthetic import national_cell_distribution, profile_given_cell
 from citisens_core.model import (
     DemographicLink,
     EngagementModel,
@@ -29,8 +31,7 @@ from citisens_core.model import (
     survey_cell_seed,
 )
 from citisens_core.scheme import load_scheme
-from citisens_core.survey import TRUE_PROFILE, answer_columns, generate_survey
-from citisens_core.synthetic import national_cell_distribution, profile_given_cell
+from citisens_core.survey import TRUE_PROFILE, answer_columns
 
 
 @pytest.fixture(scope="module")
@@ -375,8 +376,9 @@ def test_cli_fit_lists_survey_problems(tmp_path, capsys):
 
 
 def test_a_survey_whose_answers_do_not_differ_gets_a_clear_error():
+    from citisens_core.fictional.survey import generate_survey
     from citisens_core.model import ModelError, fit_engagement_model
-    from citisens_core.survey import answer_columns, generate_survey
+    from citisens_core.survey import answer_columns
 
     survey = generate_survey(300, seed=5)
     survey[list(answer_columns(load_scheme()))] = 3

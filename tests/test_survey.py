@@ -2,12 +2,12 @@ import pandas as pd
 import pytest
 
 from citisens_core.demographics import DIMENSIONS
+from citisens_core.fictional.survey import generate_survey
 from citisens_core.survey import (
     TRUE_PROFILE,
     SurveyError,
     answer_columns,
     column_dictionary,
-    generate_survey,
     read_survey,
 )
 

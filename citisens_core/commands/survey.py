@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from citisens_core.cli import CliError
+    from citisens_core.fictional.survey import generate_survey
     from citisens_core.scheme import load_scheme
-    from citisens_core.survey import generate_survey
 
     if args.n < 1:
         raise CliError("--n must be at least 1")

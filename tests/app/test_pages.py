@@ -386,7 +386,7 @@ def test_estimate_downloads_are_readable(demo, tmp_path):
 
 
 def test_valid_survey_refits_the_model_for_this_session():
-    from citisens_core.survey import generate_survey
+    from citisens_core.fictional.survey import generate_survey
 
     csv = generate_survey(600, seed=5).to_csv(index=False).encode()
     at = new_app()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from citisens_core.demographics import DIMENSIONS
-from citisens_core.population import (
+from citisens_core.fictional.population import (
     CHARACTERS,
     SECRET,
     aggregate_cbs,

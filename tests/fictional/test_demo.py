@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, ID_COLUMNS
-from citisens_core.geodata.demo import (
+from citisens_core.fictional.demo import (
     DEMO_SEED,
     GEMEENTECODE,
     GPKG_NAME,
@@ -21,7 +21,7 @@ from citisens_core.geodata.demo import (
     TRUTH_NAME,
     generate_demo,
 )
-from citisens_core.population import SECRET
+from citisens_core.fictional.population import SECRET
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 GPKG = GEODATA / GPKG_NAME

@@ -11,7 +11,7 @@ generated here from a fixed seed:
    lake is cut out as a water buurt; buurten are grouped into wijken by the
    settlement they belong to.
 2. **Population.** Households per buurt follow from the buurt's area and
-   character and are drawn by :func:`citisens_core.population.simulate_population`
+   character and are drawn by :func:`citisens_core.fictional.population.simulate_population`
    (the same generative model as the reference survey), so the true profile
    mix of every area is known.
 3. **Postcodes.** Households get an address point; k-means clusters of the
@@ -19,8 +19,8 @@ generated here from a fixed seed:
    centres within the buurt); PC6 blocks are grouped into PC4 areas that cross
    buurt borders, as real ones do.
 4. **Figures.** Every layer's figures are counted from the households of its
-   areas with :func:`citisens_core.population.aggregate_cbs` /
-   :func:`~citisens_core.population.aggregate_postcode`, never averaged.
+   areas with :func:`citisens_core.fictional.population.aggregate_cbs` /
+   :func:`~citisens_core.fictional.population.aggregate_postcode`, never averaged.
 
 :func:`generate_demo` writes ``demo-gemeente.gpkg`` (layers ``gemeenten``,
 ``wijken``, ``buurten``, ``pc4``, ``pc6``, tables ``postcode_buurt`` and
@@ -42,7 +42,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 from sklearn.cluster import KMeans
 
-from citisens_core.population import (
+from citisens_core.fictional.population import (
     MIN_INHABITANTS_DENSITY,
     SECRET,
     Population,
@@ -649,7 +649,7 @@ def _metadata(seed: int, scheme: Scheme, population: Population) -> pd.DataFrame
     hh = population.households
     rows = {
         "fictief": "JA",
-        "beschrijving": "Fictieve gemeente, gegenereerd door citisens_core.geodata.demo; "
+        "beschrijving": "Fictieve gemeente, gegenereerd door citisens_core.fictional.demo; "
                         "geen echte gemeente, geen echte inwoners.",
         "gemeentecode": GEMEENTECODE,
         "gemeentenaam": GEMEENTENAAM,

@@ -2,7 +2,7 @@
 
 The demo gemeente's figures are not invented per buurt: they are *counted* from
 a population drawn with the same generative model as the reference survey
-(:mod:`citisens_core.synthetic`). That makes the true profile mix of every area
+(:mod:`citisens_core.fictional.synthetic`). That makes the true profile mix of every area
 known, so the whole estimation chain can be checked against it.
 
 Per buurt a **character** (old centre, post-war estate, new-build suburb,
@@ -10,7 +10,7 @@ village, countryside, business park) sets the demographic marginals of the
 households. Each buurt draws its own marginals around its character's means,
 so buurten of one character differ the way real ones do. The buurt's joint cell
 distribution is the national association pattern raked to those marginals
-(:func:`citisens_core.synthetic.cell_distribution`); households are drawn from
+(:func:`citisens_core.fictional.synthetic.cell_distribution`); households are drawn from
 it, get a profile from P(profile | cell), and get members (a head, a partner or
 housemate, children), a dwelling value and an income.
 
@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from citisens_core.demographics import DIMENSIONS
+from citisens_core.fictional.survey import cells_frame, draw_cells, draw_profiles
+from citisens_core.fictional.synthetic import cell_distribution, profile_given_cell
 from citisens_core.scheme import Scheme, load_scheme
-from citisens_core.survey import cells_frame, draw_cells, draw_profiles
-from citisens_core.synthetic import cell_distribution, profile_given_cell
 
 #: CBS's marker for a secret or absent value (see the Toelichting wijk- en buurtkaart).
 SECRET = -99997
