@@ -29,16 +29,12 @@ import pandas as pd
 import shapely
 
 from citisens_core.geodata.columns import PC_SNAKE, postcode_level
-from citisens_core.geodata.read import (
-    RD_NEW,
-    AreaFileError,
-    _Layer,
-    _normalise,
-    _short,
-    read_areas,
-)
+from citisens_core.geodata.normalise import RD_NEW, AreaFileError, Layer, normalise, short_reason
 
-__all__ = ["postcode_to_buurt", "read_crosswalk", "read_postcode_stats"]
+__all__ = ["TABLE_SUFFIXES", "postcode_to_buurt", "read_crosswalk", "read_postcode_table"]
+
+#: Tables without geometry in which CBS publishes statistics per postcode.
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 
 
 # --- the Excel/CSV release ---------------------------------------------------------------
@@ -157,7 +153,8 @@ def _excel_rows(path: Path) -> list[list[str]]:
             f"{path.name}: Excel lezen vraagt het pakket openpyxl; sla het blad op als CSV"
         ) from exc
     except Exception as exc:
-        raise AreaFileError(f"{path.name}: Excel-bestand niet leesbaar ({_short(exc)})") from exc
+        reason = short_reason(exc)
+        raise AreaFileError(f"{path.name}: Excel-bestand niet leesbaar ({reason})") from exc
     return sheet.fillna("").astype(str).values.tolist()
 
 
@@ -184,49 +181,39 @@ def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
     return frame.drop(columns=empty).reset_index(drop=True)
 
 
-def read_postcode_stats(path: str | Path) -> gpd.GeoDataFrame:
-    """Read CBS statistics per postcode (PC4 or PC6) into the canonical area table.
+def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
+    """Read the CSV/XLSX release of CBS statistics per postcode into the canonical table.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A GeoPackage (``cbs_pc4_2022_v1.gpkg``, also zipped) or the CSV/Excel
-        release with Dutch display headers and a units row.
+        CSV (UTF-8 with or without BOM, or cp1252; comma or semicolon) or XLSX
+        with Dutch display headers and optionally a units row.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The canonical table with ``niveau`` ``pc4`` or ``pc6``; shares are
-        computed from the counts. Geometry is None for CSV/Excel.
+        The canonical table with ``niveau`` ``pc4`` or ``pc6``, shares computed
+        from the counts, geometry None (join it with a postcode boundary file).
 
     Raises
     ------
     AreaFileError
-        If the file has no postcode column, is empty or unreadable.
+        If the file is missing, empty, unreadable or has no postcode column.
     """
     path = Path(path)
     display = path.name
     if not path.exists():
         raise AreaFileError(f"{display}: bestand niet gevonden")
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".txt", ".xlsx", ".xls"):
-        table = read_areas(path)
-        if table.attrs["niveau"] not in ("pc4", "pc6"):
-            raise AreaFileError(
-                f"{display}: geen postcodebestand; het bevat {table.attrs['niveau']}gebieden"
-            )
-        return table
     rows = _excel_rows(path) if suffix in (".xlsx", ".xls") else _csv_rows(path)
     frame = _release_frame(rows, display)
     level = postcode_level(frame["postcode"]) or "pc4"
-    layer = _Layer("", None, display, list(frame.columns), PC_SNAKE, level, "postcode")
+    layer = Layer("", None, display, list(frame.columns), PC_SNAKE, level, "postcode")
     layer.hints = [path.stem]
     gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs="EPSG:4326")
-    table = _normalise(gdf, layer, display)
+    table = normalise(gdf, layer, display, with_geometry=False)
     table.attrs["generatie"] = "postcode_csv"
-    table.attrs["waarschuwingen"] = [
-        w for w in table.attrs["waarschuwingen"] if "geen bruikbare grens" not in w
-    ]
     return table
 
 
@@ -282,7 +269,8 @@ def read_crosswalk(path: str | Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
         except Exception as exc:
-            raise AreaFileError(f"{path.name}: koppeltabel niet leesbaar ({_short(exc)})") from exc
+            reason = short_reason(exc)
+            raise AreaFileError(f"{path.name}: koppeltabel niet leesbaar ({reason})") from exc
     found: dict[str, str] = {}
     for column in raw.columns:
         for target, pattern in _CROSSWALK_PATTERNS.items():

@@ -1,7 +1,8 @@
 """Read CBS area files (wijk- en buurtkaart, PDOK, postcode statistics) into the canonical table.
 
 The file access lives here (as in geopandas' ``io/``); the knowledge of what
-CBS calls each column lives in :mod:`citisens_core.geodata.columns`.
+CBS calls each column lives in :mod:`citisens_core.geodata.columns`, and the
+last step that every reader shares in :mod:`citisens_core.geodata.normalise`.
 
 Reading goes in three steps:
 
@@ -11,8 +12,10 @@ Reading goes in three steps:
 2. **choose**: detect schema generation and level per layer and pick the one
    asked for (default: the most detailed); translate a gemeente filter into a
    ``where`` clause so a national file is read for one gemeente only;
-3. **normalise**: hidden values to NaN, water and special areas out, canonical
-   codes and shares, polygons repaired, duplicates merged, EPSG:4326.
+3. **normalise**: :func:`citisens_core.geodata.normalise.normalise`.
+
+Tables without geometry (the CBS postcode statistics as CSV/XLSX) go to
+:mod:`citisens_core.geodata.postcode`.
 """
 
 from __future__ import annotations
@@ -21,69 +24,36 @@ import difflib
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
-from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, ID_COLUMNS
-from citisens_core.geodata.columns import (
-    COLUMN_RULES,
-    DETAIL_ORDER,
-    GENERATIONS,
-    HELPER_RULES,
-    LEVEL_RULES,
-    PC_SNAKE,
-    PC_UPPER,
-    SHARE_GROUPS,
-    WATER_COLUMNS,
-    YEAR_COLUMNS,
-    detect_generation,
-    postcode_level,
+from citisens_core.geodata.columns import DETAIL_ORDER, LEVEL_RULES, PC_SNAKE, PC_UPPER
+from citisens_core.geodata.normalise import (
+    WGS84,
+    AreaFileError,
+    Layer,
+    classify,
+    dedupe,
+    expected_message,
+    geometry_warning,
+    level_column,
+    normalise,
+    short_reason,
 )
+from citisens_core.geodata.postcode import TABLE_SUFFIXES, read_postcode_table
 
-__all__ = ["AreaFileError", "normalise_areas", "read_areas", "read_many"]
-
-#: CBS marks hidden, secret or not-yet-published values with large negative numbers.
-SENTINEL_THRESHOLD = -99990
+__all__ = ["read_areas", "read_many", "read_postcode_stats"]
 
 GEO_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gml", ".fgb")
-RD_NEW = "EPSG:28992"
-WGS84 = "EPSG:4326"
 POSTCODE_GENERATIONS = (PC_SNAKE, PC_UPPER)
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-9]\d)(?!\d)")
 # UTF-8 read as Latin-1 ("SÃºdwest"), cp1252 read as Latin-1 (C1 controls), or lost bytes
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|[\u0080-\u009f]|\ufffd")
 
 
-class AreaFileError(ValueError):
-    """A file that cannot be read as a CBS area file; the message is Dutch and names the file."""
-
-
-@dataclass
-class _Layer:
-    """One readable table in a file, with what we learned from its columns."""
-
-    path: str
-    layer: str | None
-    name: str
-    fields: list[str]
-    generation: str | None = None
-    level: str | None = None
-    code_column: str | None = None
-    crs: str | None = None
-    hints: list[str] = field(default_factory=list)
-
-
 # --- step 1: open ----------------------------------------------------------------------
-
-
-#: Tables without geometry that CBS publishes per postcode (read by postcode.py).
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 
 
 def _datasets(path: Path, display: str) -> list[tuple[str, str]]:
@@ -109,13 +79,13 @@ def _datasets(path: Path, display: str) -> list[tuple[str, str]]:
     return [(f"/vsizip/{path.resolve()}/{m}", m) for m in members]
 
 
-def _open_layers(path: Path, display: str) -> list[_Layer]:
+def _open_layers(path: Path, display: str) -> list[Layer]:
     """All layers of `path` with their columns (no rows are read)."""
     if not path.exists():
         raise AreaFileError(f"{display}: bestand niet gevonden")
     if path.is_file() and path.stat().st_size == 0:
         raise AreaFileError(f"{display}: het bestand is leeg")
-    layers: list[_Layer] = []
+    layers: list[Layer] = []
     for ds_path, ds_name in _datasets(path, display):
         try:
             names = [str(n) for n in pyogrio.list_layers(ds_path)[:, 0]]
@@ -130,9 +100,9 @@ def _open_layers(path: Path, display: str) -> list[_Layer]:
                 info = pyogrio.read_info(ds_path, layer=name)
             except Exception as exc:
                 raise AreaFileError(
-                    f"{display}: laag {name!r} is niet leesbaar ({_short(exc)})"
+                    f"{display}: laag {name!r} is niet leesbaar ({short_reason(exc)})"
                 ) from exc
-            layer = _Layer(
+            layer = Layer(
                 ds_path,
                 name,
                 name,
@@ -141,73 +111,30 @@ def _open_layers(path: Path, display: str) -> list[_Layer]:
                 # the folder last: CBS releases often sit in a folder named by year
                 hints=[name, Path(ds_name).stem, path.stem, path.parent.name],
             )
-            _classify(layer)
+            classify(layer, _sample(ds_path, name))
             layers.append(layer)
     return layers
 
 
-def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+def _sample(path: str, layer: str | None) -> object:
+    """``sample(column)`` for :func:`classify`: the first values of a column of the file."""
 
+    def sample(column: str) -> Iterable[object]:
+        try:
+            frame = pyogrio.read_dataframe(
+                path, layer=layer, columns=[column], read_geometry=False, max_features=50
+            )
+        except Exception:  # unreadable sample: the names decide
+            return []
+        return frame.get(column, [])
 
-def _classify(layer: _Layer) -> None:
-    """Fill in generation, level and code column from the layer's columns."""
-    layer.generation = detect_generation(layer.fields)
-    if layer.generation is None:
-        return
-    present = set(layer.fields)
-    for level in DETAIL_ORDER:
-        for col in LEVEL_RULES[level].code.get(layer.generation, ()):
-            if col in present:
-                if level in ("pc4", "pc6"):
-                    level = _postcode_level(layer, col) or level
-                layer.level, layer.code_column = level, col
-                return
-
-
-def _postcode_level(layer: _Layer, column: str) -> str | None:
-    """Tell PC4 from PC6 by the values (names are not reliable)."""
-    try:
-        sample = pyogrio.read_dataframe(
-            layer.path, layer=layer.layer, columns=[column], read_geometry=False, max_features=50
-        )
-    except Exception:
-        sample = pd.DataFrame({column: []})
-    found = postcode_level(sample[column]) if column in sample else None
-    if found:
-        return found
-    joined = " ".join(layer.hints).lower()
-    return "pc6" if "pc6" in joined else "pc4" if "pc4" in joined else None
+    return sample
 
 
 # --- step 2: choose ----------------------------------------------------------------------
 
 
-def _expected_message(display: str, level: str | None, layers: Sequence[_Layer]) -> str:
-    found = sorted({lay.level for lay in layers if lay.level})
-    if level is not None:
-        rule = LEVEL_RULES[level]
-        msg = f"{display}: geen kolom met {level}codes gevonden; verwacht {rule.expected()}"
-        if found:
-            plural = ", ".join(LEVEL_RULES[f].plural for f in found)
-            msg += f" (het bestand bevat {plural})"
-        return msg
-    expected = "; ".join(
-        f"voor {LEVEL_RULES[lv].plural} {LEVEL_RULES[lv].expected()}"
-        for lv in ("buurt", "wijk", "gemeente", "pc4")
-    )
-    columns = list(dict.fromkeys(c for lay in layers for c in lay.fields))  # file order
-    if not columns:
-        return f"{display}: het bestand bevat geen gebieden (geen kolommen, geen rijen)"
-    shown = ", ".join(columns[:15]) + (f" en {len(columns) - 15} meer" if len(columns) > 15
-                                       else "")
-    return (
-        f"{display}: geen kolom met gebiedscodes gevonden; verwacht {expected} "
-        f"(gevonden kolommen: {shown})"
-    )
-
-
-def _choose_layer(layers: Sequence[_Layer], level: str | None, display: str) -> _Layer:
+def _choose_layer(layers: Sequence[Layer], level: str | None, display: str) -> Layer:
     if level is not None and level not in LEVEL_RULES:
         raise AreaFileError(
             f"{display}: onbekend niveau {level!r}; kies uit {', '.join(LEVEL_RULES)}"
@@ -216,7 +143,7 @@ def _choose_layer(layers: Sequence[_Layer], level: str | None, display: str) -> 
     if level is not None:
         usable = [lay for lay in usable if lay.level == level]
     if not usable:
-        raise AreaFileError(_expected_message(display, level, layers))
+        raise AreaFileError(expected_message(display, level, layers))
     return min(usable, key=lambda lay: DETAIL_ORDER.index(lay.level or "gemeente"))
 
 
@@ -226,13 +153,7 @@ def _gemeente_code(value: str) -> str | None:
     return f"GM{int(match.group(1)):04d}" if match else None
 
 
-def _column(layer: _Layer, level: str, kind: str) -> str | None:
-    rule = LEVEL_RULES[level]
-    names = (rule.code if kind == "code" else rule.name).get(layer.generation or "", ())
-    return next((c for c in names if c in layer.fields), None)
-
-
-def _gemeente_where(layer: _Layer, gemeente: str, display: str) -> tuple[str, str]:
+def _gemeente_where(layer: Layer, gemeente: str, display: str) -> tuple[str, str]:
     """(where clause, GM-code) selecting one gemeente in `layer`."""
     if layer.generation in POSTCODE_GENERATIONS:
         raise AreaFileError(
@@ -240,7 +161,7 @@ def _gemeente_where(layer: _Layer, gemeente: str, display: str) -> tuple[str, st
             "filteren op gemeente kan hier niet (koppel postcodes via postcode_to_buurt)"
         )
     code = _gemeente_code(str(gemeente)) or _lookup_gemeente_name(layer, str(gemeente), display)
-    gm_col = _column(layer, "gemeente", "code")
+    gm_col = level_column(layer, "gemeente", "code")
     if gm_col:
         return f"\"{gm_col}\" = '{code}'", code
     # a buurt or wijk file without a gemeente column: the code prefix says it
@@ -248,9 +169,10 @@ def _gemeente_where(layer: _Layer, gemeente: str, display: str) -> tuple[str, st
     return f"\"{layer.code_column}\" LIKE '{prefix}{code[2:]}%'", code
 
 
-def _lookup_gemeente_name(layer: _Layer, name: str, display: str) -> str:
+def _lookup_gemeente_name(layer: Layer, name: str, display: str) -> str:
     """The GM-code of gemeente `name`, reading only the code and name columns."""
-    code_col, name_col = _column(layer, "gemeente", "code"), _column(layer, "gemeente", "naam")
+    code_col = level_column(layer, "gemeente", "code")
+    name_col = level_column(layer, "gemeente", "naam")
     if not (code_col and name_col):
         raise AreaFileError(
             f"{display}: geen kolom met gemeentenamen; geef de gemeente als code (bv. GM0344)"
@@ -270,7 +192,7 @@ def _lookup_gemeente_name(layer: _Layer, name: str, display: str) -> str:
 # --- reading rows -----------------------------------------------------------------------
 
 
-def _read_layer(layer: _Layer, where: str | None, display: str) -> gpd.GeoDataFrame:
+def _read_layer(layer: Layer, where: str | None, display: str) -> gpd.GeoDataFrame:
     """Rows of `layer`; rereads as UTF-8 or cp1252 when the default decoding garbles text."""
     kwargs = {"layer": layer.layer, "where": where, "on_invalid": "ignore"}
     frame = None
@@ -280,7 +202,8 @@ def _read_layer(layer: _Layer, where: str | None, display: str) -> gpd.GeoDataFr
         except UnicodeDecodeError:
             continue
         except Exception as exc:
-            raise AreaFileError(f"{display}: kan de gebieden niet lezen ({_short(exc)})") from exc
+            reason = short_reason(exc)
+            raise AreaFileError(f"{display}: kan de gebieden niet lezen ({reason})") from exc
         frame = candidate if frame is None else frame
         if not _has_mojibake(candidate):
             frame = candidate
@@ -301,271 +224,6 @@ def _has_mojibake(frame: pd.DataFrame) -> bool:
         if values.str.contains(_MOJIBAKE).any():
             return True
     return False
-
-
-# --- step 3: normalise ------------------------------------------------------------------
-
-
-def _numeric(series: pd.Series) -> pd.Series:
-    """Floats with CBS sentinels (<= -99990) and non-numbers as NaN."""
-    values = pd.to_numeric(series, errors="coerce").astype("float64")
-    return values.mask(values <= SENTINEL_THRESHOLD)
-
-
-def _demographics(frame: pd.DataFrame, generation: str) -> pd.DataFrame:
-    """The canonical demographic columns from the rule table."""
-    out = pd.DataFrame(index=frame.index)
-    rules = (*HELPER_RULES, *COLUMN_RULES)
-    # values and percentages first: shares divide by them
-    deferred = []
-    for rule in rules:
-        source = rule.pick(frame.columns, generation)
-        if source is None:
-            out[rule.canonical] = np.nan
-        elif source.kind == "share":
-            deferred.append((rule.canonical, source))
-        else:
-            total = sum(_numeric(frame[c]) for c in source.columns)
-            out[rule.canonical] = total / 100.0 if source.kind == "percentage" else total
-    for canonical, source in deferred:
-        counts = sum(_numeric(frame[c]) for c in source.columns)
-        denominator = out[source.denominator].where(out[source.denominator] > 0)
-        out[canonical] = counts / denominator
-    for col in out.columns:
-        if col.startswith("aandeel_"):
-            # counts are rounded to multiples of 5 independently: a part can exceed the total
-            out[col] = out[col].clip(0.0, 1.0)
-    for group in SHARE_GROUPS:
-        empty = out[list(group)].fillna(0.0).sum(axis=1).eq(0.0)
-        out.loc[empty, list(group)] = np.nan
-    return out[list(DEMOGRAPHIC_COLUMNS)].astype("float64")
-
-
-def _pad_code(value: object, prefix: str, digits: int) -> object:
-    """Code with prefix ("BU03440101" from "3440101" or 3440101); missing stays None."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    if not text:
-        return None
-    if prefix and text.isdigit():
-        return f"{prefix}{int(text):0{digits}d}"
-    return text.upper() if prefix else text
-
-
-def _codes(frame: pd.DataFrame, column: str | None, level: str) -> pd.Series:
-    rule = LEVEL_RULES[level]
-    if column is None or column not in frame:
-        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
-    if level in ("pc4", "pc6"):
-        values = frame[column].map(lambda v: _pad_code(v, "", 0))
-        return values.map(lambda v: None if v is None else v.replace(" ", "").upper())
-    return frame[column].map(lambda v: _pad_code(v, rule.prefix, rule.digits))
-
-
-def _text(frame: pd.DataFrame, column: str | None) -> pd.Series:
-    if column is None or column not in frame:
-        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
-    return frame[column].map(lambda v: None if pd.isna(v) else str(v).strip())
-
-
-def _identity(frame: pd.DataFrame, layer: _Layer, level: str) -> pd.DataFrame:
-    """code, naam, niveau and parent codes; parents derived from the code when absent."""
-    ids = pd.DataFrame(index=frame.index)
-    ids["code"] = _codes(frame, layer.code_column, level)
-    if level in ("pc4", "pc6"):
-        ids["naam"] = ids["code"]
-    else:
-        ids["naam"] = _text(frame, _column(layer, level, "naam"))
-    ids["niveau"] = level
-    gm = _codes(frame, _column(layer, "gemeente", "code"), "gemeente")
-    if level in ("buurt", "wijk"):
-        derived = ids["code"].map(lambda c: f"GM{c[2:6]}" if isinstance(c, str) else None)
-        gm = gm.where(gm.notna(), derived)
-    ids["gemeentecode"] = gm
-    ids["gemeentenaam"] = _text(frame, _column(layer, "gemeente", "naam"))
-    if level == "buurt":
-        wk = _codes(frame, _column(layer, "wijk", "code"), "wijk")
-        derived = ids["code"].map(lambda c: f"WK{c[2:8]}" if isinstance(c, str) else None)
-        ids["wijkcode"] = wk.where(wk.notna(), derived)
-    else:
-        ids["wijkcode"] = None
-    ids["jaar"] = _years(frame, layer)
-    return ids
-
-
-def _years(frame: pd.DataFrame, layer: _Layer) -> pd.Series:
-    """Year per row from a year column, else from the layer or file name."""
-    for col in YEAR_COLUMNS:
-        if col in frame:
-            found = frame[col].astype(str).str.extract(_YEAR, expand=False)
-            years = pd.to_numeric(found, errors="coerce").astype("Int64")
-            if years.notna().any():
-                return years
-    hint = next((m.group(1) for h in layer.hints if (m := _YEAR.search(h))), None)
-    value = pd.NA if hint is None else int(hint)
-    return pd.Series([value] * len(frame), index=frame.index, dtype="Int64")
-
-
-def _drop_special(frame: pd.DataFrame, codes: pd.Series, level: str) -> pd.Series:
-    """Mask of rows to keep: no water, no fictitious water buurten, no Buitenland."""
-    keep = pd.Series(True, index=frame.index)
-    for col in WATER_COLUMNS:
-        if col in frame:
-            keep &= frame[col].astype(str).str.strip().str.upper().ne("JA")
-    if level == "buurt":
-        keep &= ~codes.astype(str).str.endswith(("9997", "9998"))
-    keep &= codes.astype(str).ne("GM0998") | (level != "gemeente")
-    keep &= codes.notna()
-    return keep
-
-
-def _guess_crs(geoms: gpd.GeoSeries, declared: object) -> tuple[object, str | None]:
-    """The CRS to assume, and a warning when we had to guess."""
-    if geoms.notna().sum() == 0:
-        return declared or WGS84, None
-    xmin, ymin, xmax, ymax = geoms.total_bounds
-    looks_rd = bool(xmin >= -7000 and xmax <= 300000 and ymin >= 289000 and ymax <= 629000)
-    looks_lonlat = bool(xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90)
-    if declared is None:
-        if looks_rd:
-            return RD_NEW, "geen coördinatenstelsel opgegeven; RD New (EPSG:28992) aangenomen"
-        if looks_lonlat:
-            return WGS84, "geen coördinatenstelsel opgegeven; WGS84 (EPSG:4326) aangenomen"
-        return None, None
-    crs = gpd.GeoSeries(crs=declared).crs
-    if crs is not None and crs.is_geographic and looks_rd and not looks_lonlat:
-        # GeoJSON is always reported as WGS84, even when it holds RD coordinates
-        return RD_NEW, "coördinaten zijn RD New (EPSG:28992) hoewel WGS84 is opgegeven"
-    return crs, None
-
-
-def _repair(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Polygonal geometry only: invalid rings made valid, points and lines become None."""
-    values = np.asarray(geoms.values, dtype=object)
-    missing = shapely.is_missing(values) | shapely.is_empty(values)
-    types = shapely.get_type_id(values)
-    polygonal = np.isin(types, (3, 6))  # Polygon, MultiPolygon
-    suspect = ~missing & ~(polygonal & shapely.is_valid(values))
-    out = values.copy()
-    out[missing] = None
-    for i in np.flatnonzero(suspect):
-        out[i] = _polygon_parts(shapely.make_valid(values[i]))
-    return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
-
-
-def _polygon_parts(geom: shapely.Geometry) -> shapely.Geometry | None:
-    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
-    polys = [q for p in parts for q in shapely.get_parts(p) if not q.is_empty and q.area > 0]
-    if not polys:
-        return None
-    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
-
-
-def _dedupe(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per code: the one with the largest geometry (files clipped at region borders)."""
-    if not table["code"].duplicated().any():
-        return table
-    area = shapely.area(np.asarray(table.geometry.values, dtype=object))
-    order = np.argsort(-np.nan_to_num(area, nan=-1.0), kind="stable")
-    ranked = table.iloc[order]
-    return ranked[~ranked["code"].duplicated()].sort_index()
-
-
-def _unusable_warning(table: gpd.GeoDataFrame, level: str) -> list[str]:
-    n = int(table.geometry.isna().sum() + table.geometry.is_empty.sum())
-    if not n:
-        return []
-    if n == 1:
-        return [f"1 {level} heeft geen bruikbare grens en staat niet op de kaart"]
-    return [
-        f"{n} {LEVEL_RULES[level].plural} hebben geen bruikbare grens en staan niet op de kaart"
-    ]
-
-
-def normalise_areas(
-    frame: pd.DataFrame,
-    *,
-    bron: str,
-    level: str | None = None,
-    jaar: int | None = None,
-) -> gpd.GeoDataFrame:
-    """Turn a frame with CBS columns (any generation) into the canonical area table.
-
-    Use this for data that did not come from a file, such as PDOK pages.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or geopandas.GeoDataFrame
-        CBS columns as published, optionally with geometry and a CRS.
-    bron : str
-        Source name for messages and ``attrs["bron"]``.
-    level : str, optional
-        One of ``LEVELS``; detected from the columns when omitted.
-    jaar : int, optional
-        Year of the data when the frame has no year column.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The canonical table in EPSG:4326 with metadata in ``attrs``.
-
-    Raises
-    ------
-    AreaFileError
-        If no code column for the level is found.
-    """
-    gdf = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(frame)
-    layer = _Layer("", None, bron, [str(c) for c in gdf.columns], hints=[bron, str(jaar or "")])
-    layer.crs = gdf.crs
-    _classify(layer)
-    if level is not None and layer.level != level:
-        code = _column(layer, level, "code") if layer.generation else None
-        if code is None:
-            raise AreaFileError(_expected_message(bron, level, [layer]))
-        layer.level, layer.code_column = level, code
-    if layer.level is None:
-        raise AreaFileError(_expected_message(bron, level, [layer]))
-    return _normalise(gdf, layer, bron)
-
-
-def _normalise(raw: gpd.GeoDataFrame, layer: _Layer, display: str) -> gpd.GeoDataFrame:
-    level = layer.level or "buurt"
-    generation = layer.generation or GENERATIONS[0]
-    warnings: list[str] = []
-    raw = raw.reset_index(drop=True)
-    ids = _identity(raw, layer, level)
-    keep = _drop_special(raw, ids["code"], level)
-    raw, ids = raw[keep], ids[keep]
-    table = pd.concat([ids, _demographics(raw, generation)], axis=1)
-
-    geoms = raw.geometry if "geometry" in raw else gpd.GeoSeries([None] * len(raw))
-    crs, note = _guess_crs(geoms, raw.crs if hasattr(raw, "crs") else None)
-    if note:
-        warnings.append(note)
-    geoms = _repair(gpd.GeoSeries(np.asarray(geoms.values), index=raw.index, crs=crs))
-    out = gpd.GeoDataFrame(table, geometry=geoms, crs=crs)
-    out = _dedupe(out)
-    if out.crs is not None and not out.crs.equals(gpd.GeoSeries(crs=WGS84).crs):
-        out = out.to_crs(WGS84)
-    elif out.crs is None:
-        warnings.append("onbekend coördinatenstelsel; de kaart kan verschoven zijn")
-        out = out.set_crs(WGS84, allow_override=True)
-    out = out.reset_index(drop=True)
-    out["jaar"] = out["jaar"].astype("Int64")
-    out = out[[*ID_COLUMNS, *DEMOGRAPHIC_COLUMNS, "geometry"]]
-    warnings += _unusable_warning(out, level)
-    years = out["jaar"].dropna().unique()
-    out.attrs = {
-        "bron": display,
-        "generatie": generation,
-        "niveau": level,
-        "jaar": int(years[0]) if len(years) == 1 else None,
-        "waarschuwingen": warnings,
-    }
-    return out
 
 
 # --- public readers ---------------------------------------------------------------------
@@ -602,12 +260,16 @@ def read_areas(
         If the file is missing, empty, unreadable, not a CBS area file, lacks
         the requested level, or does not contain the requested gemeente.
     """
-    path = Path(path)
+    return _read(Path(path), level, gemeente, with_geometry=True)
+
+
+def _read(
+    path: Path, level: str | None, gemeente: str | None, *, with_geometry: bool
+) -> gpd.GeoDataFrame:
+    """Rows of one file, normalised; `with_geometry` as in :func:`normalise`."""
     display = path.name
     if path.suffix.lower() in TABLE_SUFFIXES:  # CBS postcode statistics as a spreadsheet
-        from citisens_core.geodata.postcode import read_postcode_stats
-
-        return read_postcode_stats(path)
+        return read_postcode_table(path)
     layer = _choose_layer(_open_layers(path, display), level, display)
     where, code = (None, None)
     if gemeente is not None:
@@ -619,7 +281,7 @@ def read_areas(
         raise AreaFileError(f"{display}: het bestand bevat geen gebieden")
     if raw.crs is None and layer.crs:
         raw = raw.set_crs(layer.crs)
-    return _normalise(raw, layer, display)
+    return normalise(raw, layer, display, with_geometry=with_geometry)
 
 
 def read_many(paths: Iterable[str | Path], level: str | None = None) -> gpd.GeoDataFrame:
@@ -643,17 +305,15 @@ def read_many(paths: Iterable[str | Path], level: str | None = None) -> gpd.GeoD
     AreaFileError
         If `paths` is empty, or as :func:`read_areas`.
     """
-    frames = [read_areas(p, level=level) for p in paths]
+    # each file's note on areas without a boundary would be wrong after merging
+    frames = [_read(Path(p), level, None, with_geometry=False) for p in paths]
     if not frames:
         raise AreaFileError("geen bestanden opgegeven")
     combined = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
-    combined = _dedupe(combined).reset_index(drop=True)
+    combined = dedupe(combined).reset_index(drop=True)
     levels = sorted({f.attrs["niveau"] for f in frames})
-    notes = [
-        w for f in frames for w in f.attrs["waarschuwingen"] if "geen bruikbare grens" not in w
-    ]
-    notes = list(dict.fromkeys(notes))
-    notes += _unusable_warning(combined, levels[0]) if len(levels) == 1 else []
+    notes = list(dict.fromkeys(w for f in frames for w in f.attrs["waarschuwingen"]))
+    notes += geometry_warning(combined, levels[0]) if len(levels) == 1 else []
     if len(levels) > 1:
         notes.append(f"bestanden met verschillende niveaus samengevoegd: {', '.join(levels)}")
     years = combined["jaar"].dropna().unique()
@@ -665,3 +325,37 @@ def read_many(paths: Iterable[str | Path], level: str | None = None) -> gpd.GeoD
         "waarschuwingen": notes,
     }
     return combined
+
+
+def read_postcode_stats(path: str | Path) -> gpd.GeoDataFrame:
+    """Read CBS statistics per postcode (PC4 or PC6) into the canonical area table.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A GeoPackage (``cbs_pc4_2022_v1.gpkg``, also zipped) or the CSV/XLSX
+        release with Dutch display headers and a units row.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The canonical table with ``niveau`` ``pc4`` or ``pc6``; shares are
+        computed from the counts. Geometry is None for CSV/XLSX.
+
+    Raises
+    ------
+    AreaFileError
+        If the file has no postcode column, is empty or unreadable, or holds
+        other areas than postcodes.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise AreaFileError(f"{path.name}: bestand niet gevonden")
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return read_postcode_table(path)
+    table = read_areas(path)
+    if table.attrs["niveau"] not in ("pc4", "pc6"):
+        raise AreaFileError(
+            f"{path.name}: geen postcodebestand; het bevat {table.attrs['niveau']}gebieden"
+        )
+    return table

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from citisens_core.geodata.read import RD_NEW, WGS84, _polygon_parts
+from citisens_core.geodata.normalise import RD_NEW, WGS84, polygon_parts
 
 __all__ = ["TOLERANCES", "simplify_for_display", "to_geojson_payload"]
 
@@ -64,12 +64,12 @@ def _round(geoms: np.ndarray) -> np.ndarray:
     rounded = shapely.set_precision(geoms, PRECISION)
     out = np.empty(len(geoms), dtype=object)
     for i, (geom, fallback) in enumerate(zip(rounded, geoms, strict=True)):
-        polygon = _polygon_parts(geom) if geom is not None and not geom.is_empty else None
+        polygon = polygon_parts(geom) if geom is not None and not geom.is_empty else None
         if polygon is None:
             polygon = fallback
         if polygon is not None and not polygon.is_valid:
             # reprojection can leave a tiny self-intersection
-            polygon = _polygon_parts(shapely.make_valid(polygon))
+            polygon = polygon_parts(shapely.make_valid(polygon))
         out[i] = polygon
     return out
 
