@@ -193,7 +193,8 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
         "huishoudens",
         _kwb(
             upper=(val("AANTAL_HH"),),
-            snake=(val("aantal_huishoudens"),),
+            # 2024 layers may call them particuliere huishoudens
+            snake=(val("aantal_huishoudens"), val("aantal_particuliere_huishoudens")),
             postcode=(val("aantal_part_huishoudens"), val("aantal_huishoudens")),
             postcode_upper=(val("AANTAL_HH"),),
         ),
@@ -251,7 +252,7 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
         "gem_huishoudgrootte",
         _kwb(
             upper=(val("GEM_HH_GR"),),
-            snake=(val("gemiddelde_huishoudsgrootte"),),
+            snake=(val("gemiddelde_huishoudsgrootte"), val("gemiddelde_huishoudensgrootte")),
             postcode=(val("gemiddelde_huishoudensgrootte"), val("gemiddelde_huishoudsgrootte")),
             postcode_upper=(val("GEM_HH_GR"),),
         ),
@@ -321,7 +322,10 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
         "aandeel_laag_inkomen",
         _kwb(
             upper=(pct("P_LINK_HH"),),
-            snake=(pct("percentage_huishoudens_met_laag_inkomen"),),
+            snake=(
+                pct("percentage_huishoudens_met_laag_inkomen"),
+                pct("percentage_huishoudens_met_laagste_inkomen"),  # 2024 spelling
+            ),
             postcode=(pct("percentage_laag_inkomen_huishouden"),),
             postcode_upper=(pct("P_LINK_HH"),),
         ),
@@ -443,8 +447,13 @@ LEVEL_RULES: MappingProxyType[str, LevelRule] = MappingProxyType(
 #: Levels from most to least detailed: the default choice among layers.
 DETAIL_ORDER: tuple[str, ...] = ("buurt", "pc6", "wijk", "pc4", "gemeente")
 
-#: Water flag column per generation; rows with value "JA" are water.
-WATER_COLUMNS: tuple[str, ...] = ("WATER", "water")
+#: Water flag columns; rows with value "JA" are water ("B": border buurt, kept).
+#: Shapefiles from 2022 name it ``H2O``.
+WATER_COLUMNS: tuple[str, ...] = ("WATER", "water", "H2O")
+
+#: CBS's missing-value codes (any value <= -99990 is missing; these say why).
+NOT_YET_PUBLISHED = -99995  # comes in a later release of the same year
+SECRET = -99997  # secret or not present
 
 #: Year column candidates (value or a jrstatcode such as "2023GM0014").
 YEAR_COLUMNS: tuple[str, ...] = ("jaar", "JAAR", "jrstatcode", "jaarstatcode", "JRSTATCODE")

@@ -28,6 +28,7 @@ from citisens_core.geodata.columns import (
     GENERATIONS,
     HELPER_RULES,
     LEVEL_RULES,
+    NOT_YET_PUBLISHED,
     SHARE_GROUPS,
     WATER_COLUMNS,
     YEAR_COLUMNS,
@@ -46,10 +47,12 @@ __all__ = [
     "expected_message",
     "geometry_warning",
     "level_column",
+    "missing_reason",
     "normalise",
     "normalise_areas",
     "numeric",
     "polygon_parts",
+    "release_of",
     "short_reason",
 ]
 
@@ -181,9 +184,21 @@ def numeric(series: pd.Series) -> pd.Series:
     return values.mask(values <= SENTINEL_THRESHOLD)
 
 
-def _demographics(frame: pd.DataFrame, generation: str) -> pd.DataFrame:
-    """The canonical demographic columns from the rule table."""
+def _not_yet_published(frame: pd.DataFrame, columns: Iterable[str]) -> bool:
+    """True when most given values of the columns are CBS's "later release" code."""
+    values = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
+    pending = int((values == NOT_YET_PUBLISHED).sum())
+    return pending > 0 and pending >= int((values > SENTINEL_THRESHOLD).sum())
+
+
+def _demographics(frame: pd.DataFrame, generation: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The canonical demographic columns from the rule table, and why whole columns are empty.
+
+    The second value maps a canonical column to ``"nog niet gepubliceerd"`` (the
+    release does not have it yet: CBS's ``-99995``) or ``"niet in het bestand"``.
+    """
     out = pd.DataFrame(index=frame.index)
+    why: dict[str, str] = {}
     rules = (*HELPER_RULES, *COLUMN_RULES)
     # values and percentages first: shares divide by them
     deferred = []
@@ -191,7 +206,11 @@ def _demographics(frame: pd.DataFrame, generation: str) -> pd.DataFrame:
         source = rule.pick(frame.columns, generation)
         if source is None:
             out[rule.canonical] = np.nan
-        elif source.kind == "share":
+            why[rule.canonical] = "niet in het bestand"
+            continue
+        if _not_yet_published(frame, source.columns):
+            why[rule.canonical] = "nog niet gepubliceerd"
+        if source.kind == "share":
             deferred.append((rule.canonical, source))
         else:
             total = sum(numeric(frame[c]) for c in source.columns)
@@ -207,7 +226,40 @@ def _demographics(frame: pd.DataFrame, generation: str) -> pd.DataFrame:
     for group in SHARE_GROUPS:
         empty = out[list(group)].fillna(0.0).sum(axis=1).eq(0.0)
         out.loc[empty, list(group)] = np.nan
-    return out[list(DEMOGRAPHIC_COLUMNS)].astype("float64")
+    why = {c: reason for c, reason in why.items() if c in DEMOGRAPHIC_COLUMNS}
+    return out[list(DEMOGRAPHIC_COLUMNS)].astype("float64"), why
+
+
+def missing_reason(table: pd.DataFrame, row: pd.Series, column: str) -> str | None:
+    """Why an area's figure is missing, in Dutch; None when it is there.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The canonical table the row comes from (its ``attrs["ontbrekend"]`` says
+        which columns the release does not have yet or at all).
+    row : pandas.Series
+        One area.
+    column : str
+        A canonical demographic column.
+
+    Returns
+    -------
+    str or None
+        ``"nog niet gepubliceerd"`` (CBS fills it in a later release),
+        ``"niet in het bestand"``, ``"niemand woont hier"`` or ``"geheim"``
+        (CBS hides it: too few inhabitants or homes).
+    """
+    value = row.get(column)
+    if value is not None and not pd.isna(value):
+        return None
+    reason = table.attrs.get("ontbrekend", {}).get(column)
+    if reason:
+        return reason
+    inwoners = row.get("inwoners")
+    if inwoners is not None and not pd.isna(inwoners) and float(inwoners) == 0:
+        return "niemand woont hier"
+    return "geheim"
 
 
 def _pad_code(value: object, prefix: str, digits: int) -> object:
@@ -424,7 +476,10 @@ def normalise(
     -------
     geopandas.GeoDataFrame
         ``ID_COLUMNS`` + ``DEMOGRAPHIC_COLUMNS`` + geometry in EPSG:4326;
-        ``attrs``: ``bron``, ``generatie``, ``niveau``, ``jaar``, ``waarschuwingen``.
+        ``attrs``: ``bron``, ``generatie``, ``niveau``, ``jaar``, ``versie``
+        (CBS release, "v1"… or None), ``ontbrekend`` (column → why it is empty
+        throughout: "nog niet gepubliceerd" or "niet in het bestand"),
+        ``waarschuwingen``.
     """
     level = layer.level or "buurt"
     generation = layer.generation or GENERATIONS[0]
@@ -433,7 +488,8 @@ def normalise(
     ids = _identity(raw, layer, level)
     keep = _drop_special(raw, ids["code"], level)
     raw, ids = raw[keep], ids[keep]
-    table = pd.concat([ids, _demographics(raw, generation)], axis=1)
+    figures, why_missing = _demographics(raw, generation)
+    table = pd.concat([ids, figures], axis=1)
 
     geoms = raw.geometry if "geometry" in raw else gpd.GeoSeries([None] * len(raw))
     crs, note = _guess_crs(geoms, raw.crs if hasattr(raw, "crs") else None)
@@ -458,8 +514,23 @@ def normalise(
         "generatie": generation,
         "niveau": level,
         "jaar": int(years[0]) if len(years) == 1 else None,
+        "versie": release_of(layer.hints),
+        "ontbrekend": why_missing,
         "waarschuwingen": warnings,
     }
     return out
+
+
+_RELEASE = re.compile(r"(?:^|[_\W])v(\d)(?:$|[_\W])", re.IGNORECASE)
+
+
+def release_of(names: Iterable[str]) -> str | None:
+    """CBS's release ("v1", "v2", "v3") from file or layer names such as
+    ``wijkenbuurten_2024_v1``; None when no name says it."""
+    for name in names:
+        match = _RELEASE.search(str(name))
+        if match:
+            return f"v{match.group(1)}"
+    return None
 
 

@@ -322,9 +322,22 @@ def read_many(paths: Iterable[str | Path], level: str | None = None) -> gpd.GeoD
         "generatie": ", ".join(sorted({f.attrs["generatie"] for f in frames})),
         "niveau": levels[0] if len(levels) == 1 else ", ".join(levels),
         "jaar": int(years[0]) if len(years) == 1 else None,
+        "versie": _common(f.attrs.get("versie") for f in frames),
+        # a column counts as missing throughout only when it is so in every file
+        "ontbrekend": {
+            col: why
+            for col, why in frames[0].attrs.get("ontbrekend", {}).items()
+            if all(f.attrs.get("ontbrekend", {}).get(col) == why for f in frames)
+        },
         "waarschuwingen": notes,
     }
     return combined
+
+
+def _common(values: Iterable[object]) -> object:
+    """The one value all files share, else None."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
 
 
 def read_postcode_stats(path: str | Path) -> gpd.GeoDataFrame:
