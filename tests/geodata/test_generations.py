@@ -93,7 +93,7 @@ FILES = {
 def frame(layout: Layout, *, first_release: bool = False) -> gpd.GeoDataFrame:
     """The four buurten as `layout` names them (first release: income not yet published)."""
     records = []
-    for code, wijk, gm, naam, water, inw, young, huur, ink, x in ROWS:
+    for code, wijk, gm, naam, water, inw, young, huur, ink, _x in ROWS:
         rec = {layout.code: code, layout.wijk: wijk, layout.gemeente: gm, layout.naam: naam,
                layout.inwoners: inw, layout.young: young, layout.huur: huur,
                layout.inkomen: -99995 if first_release else ink}
