@@ -24,6 +24,9 @@ import streamlit as st
 from citisens_core.demographics import LEVELS
 from citisens_core.estimate import combine_mix, estimate_areas
 from citisens_core.geodata import AreaFileError, read_areas, simplify_for_display
+from citisens_core.geodata.postcode import TABLE_SUFFIXES, attach_boundaries, read_postcode_table
+from citisens_core.geodata.release import release_notes, source_line
+from citisens_core.geodata.rollup import complete_levels
 from citisens_core.scheme import Scheme, load_scheme
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,6 +59,8 @@ class Dataset:
     jaar : int or None
     waarschuwingen : list of str
         Dutch warnings from reading.
+    versie : str or None
+        CBS release ("v1", "v2", "v3") when the file names it.
     """
 
     key: str
@@ -64,6 +69,7 @@ class Dataset:
     levels: dict[str, gpd.GeoDataFrame]
     jaar: int | None = None
     waarschuwingen: list[str] = field(default_factory=list)
+    versie: str | None = None
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -114,7 +120,8 @@ class Dataset:
         """The attribution line shown under every map."""
         if self.is_demo:
             return DEMO_ATTRIBUTION
-        return f"© Kadaster / CBS, {self.jaar if self.jaar else 'jaar onbekend'}"
+        postcode_only = not set(self.levels) - {"pc4", "pc6"}
+        return source_line(self.jaar, self.versie, postcode=postcode_only)
 
     # --- lookups -----------------------------------------------------------------
     def level_of(self, code: str) -> str | None:
@@ -187,18 +194,25 @@ class Dataset:
         return combine_mix(usable, None, list(model.profile_keys))
 
 
-def _read_all_levels(path: Path, display: str) -> tuple[dict[str, gpd.GeoDataFrame], list[str],
-                                                         int | None]:
-    """Read every level present in a file; the first read's error means it is unusable."""
-    first = read_areas(path)  # raises AreaFileError with a Dutch message naming the file
+def _read_all_levels(path: Path, display: str, gemeente: str | None = None
+                     ) -> dict[str, gpd.GeoDataFrame]:
+    """Read every level present in a file (of one gemeente when given: only its rows are
+    read); wijken and gemeenten are rolled up from the buurten where the file lacks them."""
+    first = read_areas(path, gemeente=gemeente)  # AreaFileError: Dutch, names the file
     tables = {str(first.attrs.get("niveau") or first["niveau"].iloc[0]): first}
     for level in LEVELS:
         if level in tables:
             continue
         try:
-            tables[level] = read_areas(path, level=level)
+            tables[level] = read_areas(path, level=level, gemeente=gemeente)
         except AreaFileError:
             continue  # the file has no such level
+    return complete_levels(tables)
+
+
+def _dataset(tables: dict[str, gpd.GeoDataFrame], display: str, key: str,
+             is_demo: bool = False) -> Dataset:
+    """A Dataset from canonical tables: display geometry, warnings, year and release."""
     warnings: list[str] = []
     levels: dict[str, gpd.GeoDataFrame] = {}
     for level in LEVELS:
@@ -209,25 +223,89 @@ def _read_all_levels(path: Path, display: str) -> tuple[dict[str, gpd.GeoDataFra
         shown = simplify_for_display(table, level)
         warnings.extend(w for w in shown.attrs.get("waarschuwingen", []) if w not in warnings)
         levels[level] = shown.reset_index(drop=True)
+    rolled = [LEVEL_WORDS[lv] for lv, t in tables.items() if t.attrs.get("samengesteld_uit")]
+    if rolled:
+        warnings.append(f"het bestand bevat alleen buurten; de {' en '.join(rolled)} zijn daaruit "
+                        "samengesteld (aantallen opgeteld, aandelen gewogen)")
+    first = next(iter(tables.values()))
+    warnings = release_notes(first.attrs) + warnings  # first: the map shows only a few
     years = [t.attrs.get("jaar") for t in tables.values() if t.attrs.get("jaar")]
     jaar = int(years[0]) if years else None
-    return levels, list(dict.fromkeys(warnings)), jaar
+    return Dataset(key=key, bron=display, is_demo=is_demo, levels=levels, jaar=jaar,
+                   waarschuwingen=list(dict.fromkeys(warnings)), versie=first.attrs.get("versie"))
 
 
-def load_file(path: Path, display: str, key: str, is_demo: bool = False) -> Dataset:
-    """Read an area file from disk into a :class:`Dataset`.
+LEVEL_WORDS = {"wijk": "wijken", "gemeente": "gemeenten"}
+
+
+def load_file(path: Path, display: str, key: str, is_demo: bool = False,
+              gemeente: str | None = None) -> Dataset:
+    """Read an area file from disk into a :class:`Dataset` (one gemeente when given).
 
     Raises
     ------
     AreaFileError
         When the file is not a usable CBS area file.
     """
-    levels, warnings, jaar = _read_all_levels(Path(path), display)
-    return Dataset(key=key, bron=display, is_demo=is_demo, levels=levels, jaar=jaar,
-                   waarschuwingen=warnings)
+    return _dataset(_read_all_levels(Path(path), display, gemeente), display, key, is_demo)
 
 
-def load_upload(name: str, data: bytes) -> Dataset:
+def is_postcode_table(name: str) -> bool:
+    """True for the CSV/XLSX release of CBS postcode statistics (figures without boundaries)."""
+    return Path(name).suffix.lower() in TABLE_SUFFIXES
+
+
+def _saved(name: str, data: bytes, read):
+    """`read(path)` on uploaded bytes in a temporary folder removed right after."""
+    safe = Path(name).name or "upload"
+    if not data:
+        raise UploadError(f"{safe}: het bestand is leeg.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"{safe}: het bestand is {len(data) / 2**20:.0f} MB; "
+                          f"de grens is {MAX_UPLOAD_BYTES // 2**20} MB.")
+    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        try:
+            return read(path)
+        except AreaFileError as exc:
+            raise UploadError(_with_name(str(exc), safe)) from exc
+        except (OSError, ValueError) as exc:
+            raise UploadError(f"{safe}: dit bestand kan niet als CBS-bestand worden "
+                              f"gelezen ({type(exc).__name__}).") from exc
+
+
+def load_postcode_figures(name: str, data: bytes) -> gpd.GeoDataFrame:
+    """CBS postcode statistics (CSV/XLSX) from uploaded bytes: figures, no boundaries yet.
+
+    Raises
+    ------
+    UploadError
+        Empty, too large, or not the CBS postcode release (Dutch, names the file).
+    """
+    return _saved(name, data, read_postcode_table)
+
+
+def postcode_dataset(figures: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
+                     boundary_name: str) -> Dataset:
+    """A Dataset of postcode figures drawn with the boundaries of another file or download.
+
+    Raises
+    ------
+    UploadError
+        When no postcode of the figures has a boundary there (Dutch message).
+    """
+    try:
+        table = attach_boundaries(figures, boundaries, bron=boundary_name)
+    except AreaFileError as exc:
+        raise UploadError(str(exc)) from exc
+    level = table.attrs["niveau"]
+    digest = hashlib.sha1(pd.util.hash_pandas_object(table["code"]).values).hexdigest()[:12]
+    display = f"{figures.attrs.get('bron', 'postcodecijfers')} met grenzen uit {boundary_name}"
+    return _dataset({level: table}, display, key=f"pc-{digest}")
+
+
+def load_upload(name: str, data: bytes, gemeente: str | None = None) -> Dataset:
     """Read uploaded bytes as an area file, via a temporary folder removed right after.
 
     Parameters
@@ -235,6 +313,8 @@ def load_upload(name: str, data: bytes) -> Dataset:
     name : str
         The uploaded file's name (its suffix tells the format).
     data : bytes
+    gemeente : str, optional
+        Read only this gemeente (code or name) of a large file.
 
     Raises
     ------
@@ -242,22 +322,9 @@ def load_upload(name: str, data: bytes) -> Dataset:
         Empty, too large, or not a CBS area file (Dutch message naming the file).
     """
     safe = Path(name).name or "upload"
-    if not data:
-        raise UploadError(f"{safe}: het bestand is leeg.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{safe}: het bestand is {len(data) / 2**20:.0f} MB; "
-                          f"de grens is {MAX_UPLOAD_BYTES // 2**20} MB.")
-    digest = hashlib.sha1(data).hexdigest()[:12]
-    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        try:
-            dataset = load_file(path, safe, key=f"upload-{digest}")
-        except AreaFileError as exc:
-            raise UploadError(_with_name(str(exc), safe)) from exc
-        except (OSError, ValueError) as exc:
-            raise UploadError(f"{safe}: dit bestand kan niet als CBS-gebiedsbestand worden "
-                              f"gelezen ({type(exc).__name__}).") from exc
+    digest = hashlib.sha1(data).hexdigest()[:12] + (f"-{gemeente}" if gemeente else "")
+    dataset = _saved(name, data, lambda path: load_file(path, safe, key=f"upload-{digest}",
+                                                        gemeente=gemeente))
     if all(table.geometry.isna().all() for table in dataset.levels.values()):
         raise UploadError(f"{safe}: geen enkel gebied in dit bestand heeft een bruikbare grens, "
                           "dus er is niets op de kaart te tonen. Schattingen zonder kaart maakt "

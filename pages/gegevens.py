@@ -14,8 +14,11 @@ from atlas_ui.data import (
     UploadError,
     current_dataset,
     current_model,
+    is_postcode_table,
     load_file,
+    load_postcode_figures,
     load_upload,
+    postcode_dataset,
     scheme,
     set_dataset,
 )
@@ -23,8 +26,10 @@ from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number, sentence
 from atlas_ui.layout import guarded
 from atlas_ui.report import estimates_csv, estimates_geopackage
 
-UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml"]
+UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml", "csv", "xlsx"]
+BOUNDARY_TYPES = ["gpkg", "zip", "geojson", "json", "gml"]
 MESSAGE_KEY = "atlas_data_message"
+FIGURES_KEY = "atlas_pc_figures"  # postcode figures waiting for boundaries (this session)
 MEASURE_NAMES = {"silhouette": "Silhouet (hoger is beter)", "bic": "BIC (lager is beter)",
                  "bic_daling": "Daling van de BIC per extra profiel",
                  "calinski_harabasz": "Calinski-Harabasz (hoger is beter)"}
@@ -72,24 +77,110 @@ def year_input(dataset) -> None:
 def upload_section() -> None:
     st.markdown(
         "Een wijk- en buurtkaart van CBS (GeoPackage, zip met shapefile of GeoPackage, GeoJSON "
-        f"of GML; tot {MAX_UPLOAD_BYTES // 2**20} MB). Het bestand blijft alleen in deze "
-        "sessie; het wordt nergens bewaard.")
-    upload = st.file_uploader("CBS-gebiedsbestand", type=UPLOAD_TYPES, key="atlas_upload")
-    if upload is None:
-        return
-    token = (upload.name, upload.size, getattr(upload, "file_id", ""))
-    if st.session_state.get("atlas_upload_done") == token:
-        return
-    st.session_state["atlas_upload_done"] = token
+        "of GML) of de CBS-cijfers per postcode (CSV of Excel); tot "
+        f"{MAX_UPLOAD_BYTES // 2**20} MB. Het bestand blijft alleen in deze sessie; het wordt "
+        "nergens bewaard.")
+    gemeente = st.text_input(
+        "Alleen deze gemeente lezen (code of naam; leeg laten voor het hele bestand)",
+        placeholder="bijvoorbeeld GM0344 of Utrecht", key="atlas_upload_gemeente",
+        help="Bij een landelijk bestand leest de atlas dan alleen de gebieden van die gemeente.")
+    upload = st.file_uploader("CBS-gebiedsbestand of postcodecijfers", type=UPLOAD_TYPES,
+                              key="atlas_upload")
+    if upload is not None:
+        token = (upload.name, upload.size, getattr(upload, "file_id", ""), gemeente)
+        if st.session_state.get("atlas_upload_done") != token:
+            st.session_state["atlas_upload_done"] = token
+            read_upload(upload, gemeente.strip() or None)
+    if st.session_state.get(FIGURES_KEY) is not None:
+        boundaries_section(st.session_state[FIGURES_KEY])
+
+
+def read_upload(upload, gemeente: str | None) -> None:
     try:
         with st.spinner(f"{upload.name} lezen …"):
-            dataset = load_upload(upload.name, upload.getvalue())
+            if is_postcode_table(upload.name):
+                figures = load_postcode_figures(upload.name, upload.getvalue())
+            else:
+                dataset = load_upload(upload.name, upload.getvalue(), gemeente)
     except UploadError as exc:
         remember_message("error", f"{sentence(str(exc))} De vorige gegevens blijven getoond.")
+        st.rerun()
+    if is_postcode_table(upload.name):
+        st.session_state[FIGURES_KEY] = figures
+        remember_message("success", f"{upload.name}: cijfers van {number(len(figures))} "
+                         f"postcodegebieden gelezen ({figures_release(figures)}). Geef ze nu "
+                         "grenzen om ze op de kaart te zien.")
         st.rerun()
     set_dataset(dataset)
     remember_message("success", f"{upload.name} is geladen: {dataset.title}.")
     st.rerun()
+
+
+def figures_release(figures) -> str:
+    jaar, versie = figures.attrs.get("jaar"), figures.attrs.get("versie")
+    return f"{jaar or 'jaar onbekend'}{', versie ' + versie if versie else ''}"
+
+
+def boundaries_section(figures) -> None:
+    """Postcode figures have no boundaries: take them from a file or from PDOK."""
+    st.subheader("Grenzen voor de postcodecijfers")
+    st.markdown(f"De cijfers uit **{figures.attrs.get('bron', '')}** ({figures_release(figures)}) "
+                "hebben nog geen grenzen. Upload een bestand met postcodegrenzen (bijvoorbeeld "
+                "CBS' GeoPackage per postcode) of haal de grenzen van een gemeente op bij PDOK.")
+    upload = st.file_uploader("Bestand met postcodegrenzen", type=BOUNDARY_TYPES,
+                              key="atlas_pc_boundaries")
+    if upload is not None:
+        token = (upload.name, upload.size, getattr(upload, "file_id", ""))
+        if st.session_state.get("atlas_pc_boundaries_done") != token:
+            st.session_state["atlas_pc_boundaries_done"] = token
+            try:
+                with st.spinner(f"{upload.name} lezen …"):
+                    boundaries = load_upload(upload.name, upload.getvalue())
+                    level = figures.attrs.get("niveau", "pc4")
+                    if level not in boundaries.levels:
+                        raise UploadError(f"{upload.name}: bevat geen {level}-gebieden; kies een "
+                                          "bestand met postcodegrenzen.")
+                    dataset = postcode_dataset(figures, boundaries.levels[level], upload.name)
+            except UploadError as exc:
+                st.error(f"{sentence(str(exc))} De postcodecijfers blijven bewaard.", icon="⚠️")
+                return
+            use_postcode_dataset(dataset)
+    with st.form("atlas_pc_pdok"):
+        code = st.text_input("Gemeentecode voor PDOK", placeholder="bijvoorbeeld GM0344")
+        submitted = st.form_submit_button("Postcodegrenzen ophalen bij PDOK")
+    if submitted:
+        fetch_postcode_boundaries(figures, code)
+
+
+def use_postcode_dataset(dataset) -> None:
+    st.session_state[FIGURES_KEY] = None
+    set_dataset(dataset)
+    remember_message("success", f"Postcodecijfers op de kaart: {dataset.title}.")
+    st.rerun()
+
+
+def fetch_postcode_boundaries(figures, code: str) -> None:
+    from citisens_core.geodata.pdok import DownloadError, download_gemeenten
+
+    jaar = int(figures.attrs.get("jaar") or 2024)
+    bar = st.progress(0.0, text="Verbinden met PDOK …")
+    try:
+        with tempfile.TemporaryDirectory(prefix="atlas-pdok-") as tmp:
+            out = Path(tmp) / "pdok.gpkg"
+            # the kaart of the same year; the postcode boundaries of the figures' own year
+            download_gemeenten([code], max(jaar, 2023), out, pc4_jaar=jaar,
+                               progress=lambda s, d, t: bar.progress(
+                                   min(d / t, 1.0) if t else 0.0, text=f"{s}: {d} gebieden"))
+            boundaries = load_file(out, f"PDOK {code}", key=f"pdok-pc-{code}-{jaar}")
+        if "pc4" not in boundaries.levels:
+            raise UploadError(f"PDOK gaf geen postcodegrenzen voor {code} in {jaar}.")
+        dataset = postcode_dataset(figures, boundaries.levels["pc4"], f"PDOK ({code}, {jaar})")
+    except (DownloadError, UploadError, ValueError) as exc:
+        bar.empty()
+        st.error(f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
+                 "De postcodecijfers blijven bewaard.", icon="⚠️")
+        return
+    use_postcode_dataset(dataset)
 
 
 def pdok_section() -> None:

@@ -35,6 +35,7 @@ from citisens_core.geodata.columns import (
     detect_generation,
     postcode_level,
 )
+from citisens_core.geodata.release import release_of
 
 __all__ = [
     "RD_NEW",
@@ -52,7 +53,6 @@ __all__ = [
     "normalise_areas",
     "numeric",
     "polygon_parts",
-    "release_of",
     "short_reason",
 ]
 
@@ -519,18 +519,3 @@ def normalise(
         "waarschuwingen": warnings,
     }
     return out
-
-
-_RELEASE = re.compile(r"(?:^|[_\W])v(\d)(?:$|[_\W])", re.IGNORECASE)
-
-
-def release_of(names: Iterable[str]) -> str | None:
-    """CBS's release ("v1", "v2", "v3") from file or layer names such as
-    ``wijkenbuurten_2024_v1``; None when no name says it."""
-    for name in names:
-        match = _RELEASE.search(str(name))
-        if match:
-            return f"v{match.group(1)}"
-    return None
-
-

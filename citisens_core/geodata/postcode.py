@@ -31,7 +31,13 @@ import shapely
 from citisens_core.geodata.columns import PC_SNAKE, postcode_level
 from citisens_core.geodata.normalise import RD_NEW, AreaFileError, Layer, normalise, short_reason
 
-__all__ = ["TABLE_SUFFIXES", "postcode_to_buurt", "read_crosswalk", "read_postcode_table"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "attach_boundaries",
+    "postcode_to_buurt",
+    "read_crosswalk",
+    "read_postcode_table",
+]
 
 #: Tables without geometry in which CBS publishes statistics per postcode.
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
@@ -158,8 +164,18 @@ def _excel_rows(path: Path) -> list[list[str]]:
     return sheet.fillna("").astype(str).values.tolist()
 
 
+_POSTCODE_HEADERS = {"postcode-4", "postcode-6", "postcode", "pc4", "pc6"}
+
+
+def _is_header(row: list[str]) -> bool:
+    return any(_norm_header(cell) in _POSTCODE_HEADERS for cell in row)
+
+
 def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
     """The CSV/Excel release as a frame with GeoPackage column names."""
+    # CBS's workbooks open with a few lines of title and source above the header
+    start = next((i for i, row in enumerate(rows[:30]) if _is_header(row)), 0)
+    rows = rows[start:]
     if len(rows) < 2:
         raise AreaFileError(f"{display}: geen gegevensregels gevonden")
     headers = rows[0]
@@ -215,6 +231,74 @@ def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
     table = normalise(gdf, layer, display, with_geometry=False)
     table.attrs["generatie"] = "postcode_csv"
     return table
+
+
+def attach_boundaries(
+    figures: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *, bron: str = ""
+) -> gpd.GeoDataFrame:
+    """Postcode figures (a CSV/XLSX release) with the geometry of a postcode boundary table.
+
+    Parameters
+    ----------
+    figures : geopandas.GeoDataFrame
+        Canonical postcode table, typically without geometry.
+    boundaries : geopandas.GeoDataFrame
+        Canonical table of the same level with geometry (a CBS postcode
+        GeoPackage, or the ``pc4`` layer of a PDOK download). Its gemeente
+        codes and names are kept; its figures are not used.
+    bron : str
+        Name of the boundary source, for the warning.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The postcodes present in both, with the figures of `figures`; ``attrs``
+        of `figures` plus a Dutch warning naming how many postcodes of the
+        figures have no boundary (they are not on the map).
+
+    Raises
+    ------
+    AreaFileError
+        When the levels differ or no postcode of the figures has a boundary.
+    """
+    level = figures.attrs.get("niveau") or str(figures["niveau"].iloc[0])
+    other = boundaries.attrs.get("niveau") or (
+        str(boundaries["niveau"].iloc[0]) if len(boundaries) else None
+    )
+    name = bron or boundaries.attrs.get("bron", "grenzenbestand")
+    if other != level:
+        raise AreaFileError(
+            f"{name}: bevat {other or 'geen'}-gebieden, de cijfers gaan over {level}; "
+            f"kies een grenzenbestand met {level}-gebieden"
+        )
+    shapes = boundaries.dropna(subset=["code"]).drop_duplicates("code").set_index("code")
+    has_shape = figures["code"].isin(shapes.index) & figures["code"].map(
+        shapes.geometry.notna()
+    ).fillna(False).astype(bool)
+    if not has_shape.any():
+        raise AreaFileError(
+            f"{name}: geen enkele postcode uit de cijfers heeft hier een grens "
+            f"(bijvoorbeeld {', '.join(figures['code'].head(3))})"
+        )
+    joined = figures[has_shape].copy()
+    for column in ("gemeentecode", "gemeentenaam", "wijkcode"):
+        joined[column] = joined["code"].map(shapes[column]).where(
+            joined[column].isna(), joined[column]
+        )
+    geometry = joined["code"].map(shapes.geometry).to_numpy()
+    out = gpd.GeoDataFrame(joined.drop(columns="geometry"), geometry=list(geometry),
+                           crs=boundaries.crs).reset_index(drop=True)
+    out = out[list(figures.columns)]
+    out.attrs = {**figures.attrs, "grenzen": name}
+    left_out = int((~has_shape).sum())
+    warnings = list(figures.attrs.get("waarschuwingen", []))
+    if left_out:
+        warnings.append(
+            f"{left_out} van de {len(figures)} postcodegebieden uit de cijfers liggen niet "
+            f"in {name} en staan niet op de kaart"
+        )
+    out.attrs["waarschuwingen"] = warnings
+    return out
 
 
 # --- postcode → buurt ----------------------------------------------------------------------

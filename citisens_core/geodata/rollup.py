@@ -81,6 +81,12 @@ def _weighted(values: pd.Series, weights: pd.Series, groups: pd.Series) -> pd.Se
     return num / den
 
 
+def _union(geoms: gpd.GeoSeries) -> shapely.Geometry | None:
+    """One boundary from the buurten's; None when none of them has one."""
+    parts = geoms[geoms.notna() & ~geoms.is_empty].to_numpy()
+    return shapely.union_all(parts) if len(parts) else None
+
+
 def roll_up(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """The wijken or gemeenten of a canonical buurt table, built from their buurten.
 
@@ -121,9 +127,7 @@ def roll_up(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     out["wijkcode"] = None
     out["niveau"] = level
     out["jaar"] = first["jaar"].astype("Int64")
-    geometry = [
-        shapely.union_all(rows.geometry[groups == code].dropna().to_numpy()) for code in out.index
-    ]
+    geometry = [_union(rows.geometry[groups == code]) for code in out.index]
     out = out.reset_index()
     table = gpd.GeoDataFrame(out, geometry=geometry, crs=buurten.crs)
     table = table[[*ID_COLUMNS, *DEMOGRAPHIC_COLUMNS, "geometry"]]

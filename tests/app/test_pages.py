@@ -567,3 +567,64 @@ def test_search_outside_the_mapped_gemeente_switches_to_it(real_cbs):
     assert not at.exception
     assert at.selectbox(key="atlas_gemeente").value == "GM0376"
     assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0376"}
+
+
+# --- postcode figures and roll-up ----------------------------------------------------------
+
+def pc4_release_csv() -> bytes:
+    """A small CBS PC4 release (display headers, units row) for three postcodes."""
+    import csv
+    import io
+
+    from tests.geodata.test_postcode import release_rows
+
+    text = io.StringIO()
+    csv.writer(text).writerows(release_rows())
+    return text.getvalue().encode("utf-8-sig")
+
+
+def pc4_boundaries() -> bytes:
+    import geopandas as gpd
+    import shapely
+
+    shapes = gpd.GeoDataFrame(
+        {"postcode": ["3511", "3512", "3513"]},
+        geometry=[shapely.box(5.10 + i / 100, 52.09, 5.11 + i / 100, 52.10) for i in range(3)],
+        crs="EPSG:4326")
+    return shapes.to_json().encode("utf-8")
+
+
+def test_postcode_csv_upload_gets_boundaries_and_a_map():
+    at = new_app()
+    at.switch_page("pages/gegevens.py").run()
+    at.file_uploader(key="atlas_upload").set_value(("pc4_2023_v1.csv", pc4_release_csv(),
+                                                    "text/csv"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("cijfers van 3 postcodegebieden" in s.value and "2023, versie v1" in s.value
+               for s in at.success)
+    at.file_uploader(key="atlas_pc_boundaries").set_value(
+        ("pc4-grenzen.geojson", pc4_boundaries(), "application/geo+json"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.switch_page("pages/kaart.py").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "© CBS, © ESRI Nederland, 2023 (versie v1)" in shown
+    assert "nog niet gepubliceerd" in shown  # the WOZ value comes in a later release
+    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
+    assert {f["properties"]["code"] for f in layer["data"]["features"]} == {"3511", "3512",
+                                                                              "3513"}
+
+
+def test_buurt_only_file_gets_wijken_and_gemeenten(tmp_path):
+    import geopandas as gpd
+
+    path = tmp_path / "buurten_2024_v2.gpkg"
+    gpd.read_file(DEMO_PATH, layer="buurten").to_file(path, layer="buurten")
+    dataset = load_file(path, path.name, key="rollup-test")
+    assert {"buurt", "wijk", "gemeente"} <= set(dataset.levels)
+    assert dataset.levels["gemeente"]["inwoners"].iloc[0] == pytest.approx(
+        dataset.levels["buurt"]["inwoners"].sum())
+    assert any("samengesteld" in w for w in dataset.waarschuwingen)
+    assert dataset.attribution.endswith("2024 (versie v2)") or "versie v2" in dataset.attribution

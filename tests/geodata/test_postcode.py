@@ -257,3 +257,92 @@ def test_postcode_to_buurt_needs_a_source():
         postcode_to_buurt(["1011AB"])
     with pytest.raises(ValueError, match="method"):
         postcode_to_buurt(["1011AB"], crosswalk=pd.DataFrame(), method="nearest")
+
+
+# --- the CSV and XLSX release, written here from CBS's display headers ----------------
+
+#: Display header, unit, and the values of two PC4 areas (a third is all secret).
+RELEASE_COLUMNS = [
+    ("Postcode-4", "Code", ["3511", "3512", "3513"]),
+    ("Totaal", "x1", ["2000", "1000", "-99997"]),
+    ("tot 15 jaar", "x1", ["200", "300", "-99997"]),
+    ("15 tot 25 jaar", "x1", ["400", "100", "-99997"]),
+    ("25 tot 45 jaar", "x1", ["800", "300", "-99997"]),
+    ("45 tot 65 jaar", "x1", ["400", "200", "-99997"]),
+    ("65 jaar en ouder", "x1", ["200", "100", "-99997"]),
+    ("Totaal", "x1", ["1000", "400", "-99997"]),
+    ("Eenpersoons", "x1", ["500", "100", "-99997"]),
+    ("Meerpersoons \nzonder kinderen", "x1", ["300", "100", "-99997"]),
+    ("Eenouder", "x1", ["100", "50", "-99997"]),
+    ("Tweeouder", "x1", ["100", "150", "-99997"]),
+    ("Totaal", "x1", ["900", "420", "-99997"]),
+    ("Koopwoning", "%", ["40", "70", "-99997"]),
+    ("Huurwoning", "%", ["60", "30", "-99997"]),
+    ("WOZ-waarde\nwoning", "x 1 000 Euro", ["-99995", "-99995", "-99997"]),
+    ("", "adressen/km2", ["6000", "1200", "-99997"]),
+    ("", "categorie", ["1", "3", "-99997"]),
+]
+
+
+def release_rows() -> list[list[str]]:
+    return [
+        [h for h, _, _ in RELEASE_COLUMNS],
+        [u for _, u, _ in RELEASE_COLUMNS],
+        *[[v[i] for _, _, v in RELEASE_COLUMNS] for i in range(3)],
+    ]
+
+
+def check_release(table: gpd.GeoDataFrame) -> None:
+    row = table.set_index("code").loc["3511"]
+    assert row["inwoners"] == 2000 and row["huishoudens"] == 1000
+    assert row["aandeel_0_15"] == pytest.approx(0.10)
+    assert row["aandeel_met_kinderen"] == pytest.approx(0.20)
+    assert row["aandeel_huur"] == pytest.approx(0.60)
+    assert row["stedelijkheid"] == 1
+    assert table.set_index("code").loc["3513"][["inwoners", "aandeel_0_15"]].isna().all()
+    assert table.attrs["niveau"] == "pc4"
+    assert table.attrs["jaar"] == 2023 and table.attrs["versie"] == "v1"
+    assert table.attrs["ontbrekend"]["woz"] == "nog niet gepubliceerd"
+
+
+def test_csv_release_from_documented_headers(tmp_path: Path) -> None:
+    path = tmp_path / "pc4_2023_v1.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(release_rows())
+    check_release(read_postcode_stats(path))
+
+
+def test_xlsx_release_with_title_lines(tmp_path: Path) -> None:
+    """The workbook as CBS publishes it: title and source lines above the header."""
+    path = tmp_path / "pc4_2023_v1.xlsx"
+    width = len(RELEASE_COLUMNS)
+    title = [["Statistische gegevens per viercijferige postcode, 2023"], ["Bron: CBS"], []]
+    title = [(row + [""] * width)[:width] for row in title]
+    pd.DataFrame(title + release_rows()).to_excel(path, header=False, index=False)
+    table = read_areas(path)  # the general reader hands tables to the postcode reader
+    check_release(table)
+
+
+def test_figures_get_boundaries(tmp_path: Path) -> None:
+    path = tmp_path / "pc4_2023_v1.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(release_rows())
+    figures = read_postcode_stats(path)
+    shapes = gpd.GeoDataFrame(
+        {"postcode": ["3511", "3512", "3999"], "aantal_inwoners": [1, 1, 1]},
+        geometry=[shapely.box(5.10 + i / 100, 52.09, 5.11 + i / 100, 52.10) for i in range(3)],
+        crs="EPSG:4326",
+    )
+    boundary_file = tmp_path / "pc4-grenzen.geojson"
+    shapes.to_file(boundary_file)
+    from citisens_core.geodata.postcode import attach_boundaries
+
+    mapped = attach_boundaries(figures, read_areas(boundary_file))
+    assert mapped["code"].tolist() == ["3511", "3512"]
+    assert mapped.geometry.notna().all()
+    assert mapped["inwoners"].tolist() == [2000, 1000]  # the figures, not the boundary file's
+    assert any("1 van de 3 postcodegebieden" in w for w in mapped.attrs["waarschuwingen"])
+    buurten = read_areas(boundary_file)
+    buurten.attrs["niveau"] = "buurt"
+    with pytest.raises(AreaFileError, match="bevat buurt-gebieden, de cijfers gaan over pc4"):
+        attach_boundaries(figures, buurten)
