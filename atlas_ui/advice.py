@@ -13,7 +13,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -26,117 +25,22 @@ from shapely.geometry import box, mapping
 
 from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, styled
 from atlas_ui.classify import NO_DATA_HEX, hex_to_rgba
-from atlas_ui.data import Dataset, selection_mix
 from atlas_ui.format import number, pct
 from atlas_ui.maps import MODE_DOMINANT, Colouring, build_deck, fit_view, map_layer
+from citisens_core.atlas import AreaSet
 from citisens_core.scheme import Scheme
-from citisens_core.strategy import DREMPEL, MissedResidents, Plan, Recommendation, join_dutch
+from citisens_core.strategy import DREMPEL, MissedResidents, Plan, Recommendation
 
 #: Shown where the sources say profiles barely differ on a theme (ondermijning).
 SHARED_MESSAGE = (
     "Bij dit thema verschillen de profielen nauwelijks. Eén gedeelde basisboodschap voor "
     "iedereen werkt; kies de kanalen op bereik, niet per profiel."
 )
-CONFIDENCE_ORDER = ("hoog", "redelijk", "laag", "zeer laag")
 MAP_EXTRACT_HEIGHT = 380
 MAP_EXTRACT_WIDTH = 460
 
 
 # --- the chosen areas --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AreaChoice:
-    """The areas the advice is for, with their combined estimate.
-
-    Attributes
-    ----------
-    level : str
-    codes : tuple of str
-        The chosen areas that have an estimate (they make up the mix).
-    skipped : tuple of str
-        Chosen areas without an estimate (no households or no own figures).
-    naam : str
-        Dutch name of the area or selection, used in the advice sentences.
-    mix : pandas.DataFrame
-        Index profile keys; columns ``aandeel``, ``laag``, ``hoog`` (90 % interval).
-    huishoudens : float or None
-    betrouwbaarheid : str
-        The weakest confidence among the areas.
-    volledigheid : float
-        Household-weighted share of the figures that are the areas' own.
-    bronnen : str
-        Where borrowed figures came from (Dutch).
-    """
-
-    level: str
-    codes: tuple[str, ...]
-    skipped: tuple[str, ...]
-    naam: str
-    mix: pd.DataFrame
-    huishoudens: float | None
-    betrouwbaarheid: str
-    volledigheid: float
-    bronnen: str
-
-    @property
-    def shares(self) -> dict[str, float]:
-        """Profile key → estimated share, the input of the strategy engine."""
-        return {str(k): float(v) for k, v in self.mix["aandeel"].items()}
-
-
-def selection_name(names: Sequence[str]) -> str:
-    """The name used for one or more areas: "A", "A en B", "A, B en 3 andere gebieden"."""
-    names = [str(n) for n in names]
-    if len(names) <= 3:
-        return join_dutch(names)
-    return f"{names[0]}, {names[1]} en {len(names) - 2} andere gebieden"
-
-
-def worst_confidence(labels: Iterable[str]) -> str:
-    """The weakest of several confidence labels ("zeer laag" when none is known)."""
-    ranks = [CONFIDENCE_ORDER.index(x) for x in labels if x in CONFIDENCE_ORDER]
-    return CONFIDENCE_ORDER[max(ranks)] if ranks else "zeer laag"
-
-
-def area_choice(dataset: Dataset, level: str, codes: Sequence[str], model: Any
-                ) -> AreaChoice | None:
-    """Combine the chosen areas into one household-weighted mix.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    level : str
-        The level the codes belong to.
-    codes : sequence of str
-    model : EngagementModel
-
-    Returns
-    -------
-    AreaChoice or None
-        None when no chosen area has an estimate.
-    """
-    est = dataset.estimates(level, model)
-    rows = est[est["code"].isin(list(codes))]
-    usable = rows[rows["heeft_schatting"]]
-    if usable.empty:
-        return None
-    keys = list(model.profile_keys)
-    order = {c: i for i, c in enumerate(codes)}
-    usable = usable.sort_values("code", key=lambda s: s.map(order))
-    names = dataset.names(level)
-    households = float(usable["huishoudens"].sum())
-    weights = usable["huishoudens"].clip(lower=1)
-    completeness = float((usable["volledigheid"] * weights).sum() / weights.sum())
-    return AreaChoice(
-        level=level, codes=tuple(usable["code"].astype(str)),
-        skipped=tuple(str(c) for c in rows.loc[~rows["heeft_schatting"], "code"]),
-        naam=selection_name([names.get(c, c) for c in usable["code"].astype(str)]),
-        mix=selection_mix(usable, list(usable["code"]), keys),
-        huishoudens=households if households > 0 else None,
-        betrouwbaarheid=worst_confidence(usable["betrouwbaarheid"]),
-        volledigheid=completeness,
-        bronnen="; ".join(dict.fromkeys(str(b) for b in usable["bronnen"])))
 
 
 def present_profiles(shares: Mapping[str, float], scheme: Scheme,
@@ -361,7 +265,7 @@ def selection_bounds(table: gpd.GeoDataFrame, codes: Sequence[str]
     return tuple(chosen.total_bounds if len(chosen) else table.total_bounds)  # type: ignore
 
 
-def extract_deck(dataset: Dataset, level: str, codes: Sequence[str], model: Any,
+def extract_deck(dataset: AreaSet, level: str, codes: Sequence[str], model: Any,
                  scheme: Scheme) -> tuple[pdk.Deck, Colouring]:
     """A pydeck map of the level zoomed to the chosen areas, which are outlined in black."""
     table = dataset.levels[level]
@@ -381,7 +285,7 @@ def _padded(bounds: Sequence[float], fraction: float) -> tuple[float, float, flo
     return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
 
-def _dominant_layer(dataset: Dataset, level: str, model: Any, scheme: Scheme
+def _dominant_layer(dataset: AreaSet, level: str, model: Any, scheme: Scheme
                     ) -> tuple[Colouring, dict]:
     """The whole level coloured by the most common profile: the Kaart page's opening
     layer, so the memo (and the server's warm-up) serve both pages."""
@@ -502,7 +406,7 @@ def map_extract_png(table: gpd.GeoDataFrame, colours: Mapping[str, str], codes: 
     return out.getvalue()
 
 
-def area_colours(dataset: Dataset, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
+def area_colours(dataset: AreaSet, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
     """Area code → colour of its most common profile (grey without an estimate)."""
     colouring, _ = _dominant_layer(dataset, level, model, scheme)
     est = dataset.estimates(level, model)

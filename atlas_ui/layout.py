@@ -9,12 +9,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from atlas_ui.data import Dataset, current_dataset, current_model
+from atlas_ui.data import current_dataset, current_model
 from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES
+from atlas_ui.state import KEPT_KEY, area_key
+from citisens_core.atlas import AreaSet
 
 log = logging.getLogger("atlas_ui")
 
-SELECTED_KEY = "atlas_selected"
+SELECTED_KEY = area_key("selected")
 PAGE_KAART = "pages/kaart.py"
 PAGE_ANALYSE = "pages/gebiedsanalyse.py"
 PAGE_VERGELIJKEN = "pages/vergelijken.py"
@@ -75,13 +77,12 @@ def sidebar() -> None:
         st.info(GROUP_REMINDER, icon="ℹ️")
 
 
-def attribution(dataset: Dataset) -> None:
+def attribution(dataset: AreaSet) -> None:
     """The attribution line under a map, plus the group reminder."""
     st.markdown(f"<div class='atlas-attrib'>{html.escape(dataset.attribution)} · "
                 f"{html.escape(GROUP_REMINDER)}</div>", unsafe_allow_html=True)
 
 
-KEPT_KEY = "atlas_kept"
 
 
 def remember(key: str, default: object = None, options: list | None = None) -> None:
@@ -113,7 +114,7 @@ def set_kept(key: str, value: object) -> None:
     st.session_state[key] = value
 
 
-def level_choice(dataset: Dataset, key: str, label: str = "Niveau",
+def level_choice(dataset: AreaSet, key: str, label: str = "Niveau",
                  default: str | None = None) -> str:
     """A horizontal level switch over the levels present in the data."""
     options = list(dataset.levels)

@@ -26,6 +26,7 @@ from atlas_ui.classify import (
     sequential_legend,
 )
 from atlas_ui.format import figure_label, figure_value, number, pct
+from citisens_core.atlas import model_fingerprint
 from citisens_core.demographics import SHARE_COLUMNS
 from citisens_core.geodata import to_geojson_payload
 from citisens_core.scheme import Scheme
@@ -169,7 +170,7 @@ def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, 
 
     Parameters
     ----------
-    dataset : atlas_ui.data.Dataset
+    dataset : citisens_core.atlas.AreaSet
     level : str
     gemeente : str
         Gemeentecode to map, or ``""`` for every gemeente in the file.
@@ -191,7 +192,8 @@ def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, 
         base = dataset.memo(("base", level, gemeente), lambda: base_payload(table))
         return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, scheme))
 
-    return dataset.memo(("payload", level, gemeente, mode, param, id(model)), compute)
+    key = ("payload", level, gemeente, mode, param, model_fingerprint(model))
+    return dataset.memo(key, compute)
 
 
 def build_deck(payload: dict, view: dict, selected: dict | None = None) -> pdk.Deck:

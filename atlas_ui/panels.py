@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.charts import mix_chart, mix_frame
-from atlas_ui.data import Dataset, national_mix, scheme
+from atlas_ui.data import national_mix, scheme
 from atlas_ui.format import (
     GROUP_REMINDER,
     KEY_FIGURES,
@@ -19,6 +19,8 @@ from atlas_ui.format import (
     interval,
     pct,
 )
+from atlas_ui.state import area_key, session_key
+from citisens_core.atlas import AreaSet
 
 CONFIDENCE_TEXT = {
     "hoog": "hoog — alle kenmerken uit eigen cijfers van het gebied",
@@ -26,7 +28,7 @@ CONFIDENCE_TEXT = {
     "laag": "laag — veel kenmerken geleend of weinig huishoudens",
     "zeer laag": "zeer laag — geen eigen cijfers; dit is vooral het landelijke beeld",
 }
-NOTES_KEY = "atlas_notes"
+NOTES_KEY = session_key("notes")
 
 
 def own_series(row: pd.Series, keys: list[str]) -> pd.DataFrame:
@@ -36,7 +38,7 @@ def own_series(row: pd.Series, keys: list[str]) -> pd.DataFrame:
                          "hoog": [row[f"{k}_hoog"] for k in keys]}, index=keys)
 
 
-def reference_series(dataset: Dataset, gemeentecode: str, model: Any,
+def reference_series(dataset: AreaSet, gemeentecode: str, model: Any,
                      label_area: str, area: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The area's mix with its gemeente's and the national mix, for :func:`mix_chart`."""
     keys = list(model.profile_keys)
@@ -63,7 +65,7 @@ def key_figures_table(rows: dict[str, pd.Series]) -> pd.DataFrame:
     return pd.DataFrame(data, index=[figure_label(c) for c in KEY_FIGURES])
 
 
-def area_panel(dataset: Dataset, code: str, model: Any) -> bool:
+def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     """The side panel of the map for one area. Returns True when the analysis was asked."""
     row = dataset.area(code)
     est = dataset.estimate_row(code, model)
@@ -98,7 +100,7 @@ def area_panel(dataset: Dataset, code: str, model: Any) -> bool:
     with st.expander("Kerncijfers (CBS)"):
         st.table(key_figures_table({str(row["naam"]): row}))
     st.caption(GROUP_REMINDER)
-    return st.button("Open gebiedsanalyse", key="atlas_open_analysis", type="primary",
+    return st.button("Open gebiedsanalyse", key=area_key("open_analysis"), type="primary",
                      width="stretch")
 
 
@@ -115,6 +117,6 @@ def notes_field(key: str, label: str = "Eigen gebiedskennis") -> str:
         help="Wat u zelf weet over dit gebied: bewonersgroepen, lopende projecten, "
              "eerdere participatie. Blijft bewaard zolang de sessie loopt en komt mee in de "
              "downloads.",
-        key=f"atlas_notes_widget::{key}", label_visibility="collapsed")
+        key=session_key(f"notes_widget::{key}"), label_visibility="collapsed")
     st.session_state[NOTES_KEY][key] = text
     return text

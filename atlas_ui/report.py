@@ -1,13 +1,10 @@
-"""Downloads of an area analysis (CSV and Markdown) and of all estimates (CSV, GeoPackage)."""
+"""Downloads of an area analysis (CSV and Markdown); estimates go through citisens_core.export."""
 
 from __future__ import annotations
 
 import html
-import tempfile
 from datetime import date
-from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from atlas_ui.format import GROUP_REMINDER, interval, pct
@@ -86,22 +83,3 @@ def markdown_table(frame: pd.DataFrame) -> list[str]:
 def _md(value: object) -> str:
     """Text for Markdown: HTML shown as text; table bars escaped."""
     return html.escape(str(value), quote=False).replace("|", "\\|")
-
-
-def estimates_csv(estimates: pd.DataFrame) -> bytes:
-    """All estimates of a level as CSV (semicolon, decimal comma, UTF-8 with BOM)."""
-    return estimates.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
-
-
-def estimates_geopackage(areas: gpd.GeoDataFrame, estimates: pd.DataFrame, level: str) -> bytes:
-    """Areas with their estimates as a GeoPackage, written in a temporary folder."""
-    extra = [c for c in estimates.columns if c not in areas.columns or c == "code"]
-    joined = areas.merge(estimates[extra], on="code", how="left")
-    joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=areas.crs)
-    for column in joined.columns:
-        if joined[column].dtype == bool:
-            joined[column] = joined[column].astype(int)
-    with tempfile.TemporaryDirectory(prefix="atlas-export-") as tmp:
-        path = Path(tmp) / "schattingen.gpkg"
-        joined.to_file(path, layer=f"schattingen_{level}", driver="GPKG")
-        return path.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from atlas_ui.data import Dataset
+from citisens_core.atlas import AreaSet
 
 _POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})?\s*$")
 MAX_RESULTS = 25
@@ -18,7 +18,7 @@ def normalise_postcode(text: str) -> str | None:
     return match.group(1) + (match.group(2) or "").upper()
 
 
-def search_areas(dataset: Dataset, level: str, query: str) -> tuple[list[str], str | None]:
+def search_areas(dataset: AreaSet, level: str, query: str) -> tuple[list[str], str | None]:
     """Codes of the areas of `level` matching the query, best first, and a note.
 
     A code matches exactly (case-insensitive); a name matches on a substring,
@@ -51,7 +51,7 @@ def search_areas(dataset: Dataset, level: str, query: str) -> tuple[list[str], s
     return ordered[:MAX_RESULTS], None
 
 
-def _by_postcode(dataset: Dataset, level: str, postcode: str) -> tuple[list[str], str | None]:
+def _by_postcode(dataset: AreaSet, level: str, postcode: str) -> tuple[list[str], str | None]:
     pc_levels = [lv for lv in ("pc6", "pc4") if lv in dataset.levels]
     if not pc_levels:
         return [], ("Zoeken op postcode kan alleen als de gegevens postcodegebieden bevatten; "

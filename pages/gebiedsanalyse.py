@@ -6,34 +6,29 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.charts import characteristic_index, index_chart, mix_chart, mix_frame
-from atlas_ui.data import current_dataset, current_model, national_mix, scheme, selection_mix
+from atlas_ui.data import current_dataset, current_model, national_mix, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, number, pct
 from atlas_ui.layout import attribution, guarded, keep, level_choice, remember, selected_code
 from atlas_ui.panels import CONFIDENCE_TEXT, key_figures_table, notes_field
 from atlas_ui.report import analysis_csv, analysis_markdown, analysis_table
+from atlas_ui.state import area_key
 
 PORTRAIT_THRESHOLD = 0.10
-CONFIDENCE_ORDER = ("hoog", "redelijk", "laag", "zeer laag")
 
 
 def pick_areas(dataset):
     """Level and areas to analyse; defaults to the area selected on the map."""
-    level = level_choice(dataset, key="atlas_an_level",
+    level = level_choice(dataset, key=area_key("an_level"),
                          default=dataset.level_of(selected_code() or "") or None)
     names = dataset.names(level)
     chosen = selected_code()
-    remember("atlas_an_codes", [chosen] if chosen in names else [], list(names))
+    remember(area_key("an_codes"), [chosen] if chosen in names else [], list(names))
     codes = st.multiselect(
         "Gebied of gebieden (meerdere kiezen telt ze samen, gewogen naar huishoudens)",
-        list(names), key="atlas_an_codes", format_func=lambda c: f"{names.get(c, c)} ({c})",
+        list(names), key=area_key("an_codes"), format_func=lambda c: f"{names.get(c, c)} ({c})",
         placeholder="Kies een of meer gebieden")
-    keep("atlas_an_codes")
+    keep(area_key("an_codes"))
     return level, codes, names
-
-
-def worst_confidence(labels) -> str:
-    ranks = [CONFIDENCE_ORDER.index(x) for x in labels if x in CONFIDENCE_ORDER]
-    return CONFIDENCE_ORDER[max(ranks)] if ranks else "zeer laag"
 
 
 def portraits(mix: pd.DataFrame, sch) -> None:
@@ -68,23 +63,21 @@ def page():
         st.info("Kies hierboven een gebied, of klik op de Kaart op een gebied en kies "
                 "‘Open gebiedsanalyse’.")
         return
-    est = dataset.estimates(level, model)
-    rows = est[est["code"].isin(codes)]
-    usable = rows[rows["heeft_schatting"]]
     table = dataset.levels[level]
     areas = table[table["code"].isin(codes)]
     title = (names[codes[0]] if len(codes) == 1
              else f"selectie van {len(codes)} {LEVEL_PLURAL[level]}")
     st.header(title[:1].upper() + title[1:])
-    if usable.empty:
-        st.warning("Voor de gekozen gebieden is geen schatting: er wonen geen huishoudens of er "
-                   "zijn geen eigen cijfers.")
+    selection = dataset.selection(codes, model)
+    if selection is None:
+        st.warning("Voor de gekozen gebieden is geen schatting: volgens CBS wonen er geen "
+                   "huishoudens.")
         st.table(key_figures_table({names[c]: areas[areas['code'] == c].iloc[0] for c in codes}))
         return
-    if len(usable) < len(rows):
-        skipped = ", ".join(names[c] for c in rows[~rows["heeft_schatting"]]["code"])
+    if selection.skipped:
+        skipped = ", ".join(names[c] for c in selection.skipped)
         st.caption(f"Zonder schatting en daarom niet meegeteld: {skipped}.")
-    mix = selection_mix(usable, list(usable["code"]), keys)
+    mix = selection.mix
     gemeentecodes = areas["gemeentecode"].dropna().unique()
     references: dict[str, pd.Series] = {}
     if len(gemeentecodes) == 1:
@@ -92,17 +85,15 @@ def page():
         if gm is not None:
             references["Gemeente"] = gm
     references["Nederland"] = national_mix(model)
-    confidence = worst_confidence(usable["betrouwbaarheid"])
-    weights = usable["huishoudens"].clip(lower=1)
-    completeness = float((usable["volledigheid"] * weights).sum() / weights.sum())
-    sources = "; ".join(dict.fromkeys(usable["bronnen"]))
+    confidence, completeness = selection.betrouwbaarheid, selection.volledigheid
+    sources = selection.bronnen
 
-    top = mix.sort_values("aandeel", ascending=False).index[:2]
+    top = selection.ranked[:2]
     st.markdown(
         f"Vaakst geschat: **{html.escape(sch.profile(top[0]).naam)}** "
         f"({pct(mix.loc[top[0], 'aandeel'])}), daarna "
         f"**{html.escape(sch.profile(top[1]).naam)}** ({pct(mix.loc[top[1], 'aandeel'])}). "
-        f"Ongeveer {number(usable['huishoudens'].sum())} huishoudens.")
+        f"Ongeveer {number(selection.huishoudens or 0)} huishoudens.")
 
     left, right = st.columns([1.25, 1])
     with left:

@@ -24,12 +24,13 @@ from atlas_ui.data import (
 )
 from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number, sentence
 from atlas_ui.layout import guarded
-from atlas_ui.report import estimates_csv, estimates_geopackage
+from atlas_ui.state import area_key, session_key
+from citisens_core.export import estimates_csv, estimates_geopackage
 
 UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml", "csv", "xlsx"]
 BOUNDARY_TYPES = ["gpkg", "zip", "geojson", "json", "gml"]
-MESSAGE_KEY = "atlas_data_message"
-FIGURES_KEY = "atlas_pc_figures"  # postcode figures waiting for boundaries (this session)
+MESSAGE_KEY = session_key("data_message")
+FIGURES_KEY = session_key("pc_figures")  # postcode figures waiting for boundaries (this session)
 MEASURE_NAMES = {"silhouette": "Silhouet (hoger is beter)", "bic": "BIC (lager is beter)",
                  "bic_daling": "Daling van de BIC per extra profiel",
                  "calinski_harabasz": "Calinski-Harabasz (hoger is beter)"}
@@ -56,9 +57,9 @@ def current_data_section(dataset) -> None:
     st.markdown(f"Bestand: `{dataset.bron}` · {counts}")
     for warning in dataset.waarschuwingen:
         st.caption(f"Let op: {warning}")
-    if not dataset.is_demo and dataset.jaar is None:
+    if not dataset.fictief and dataset.jaar is None:
         year_input(dataset)
-    if not dataset.is_demo and st.button("Terug naar de demogemeente"):
+    if not dataset.fictief and st.button("Terug naar de demogemeente"):
         set_dataset(None)
         remember_message("success", "De fictieve demogemeente is weer geladen.")
         st.rerun()
@@ -68,7 +69,8 @@ def year_input(dataset) -> None:
     """The file names no year: let the user give it, for the source line under the maps."""
     jaar = st.number_input("Het bestand noemt geen jaar. Van welk jaar zijn de CBS-gegevens? "
                            "(voor de bronvermelding onder de kaarten)", min_value=1990,
-                           max_value=2100, value=None, step=1, key=f"atlas_jaar_{dataset.key}")
+                           max_value=2100, value=None, step=1,
+                           key=session_key(f"jaar_{dataset.key}"))
     if jaar is not None:
         dataset.jaar = int(jaar)  # an uploaded dataset belongs to this session only
         st.rerun()
@@ -82,14 +84,14 @@ def upload_section() -> None:
         "nergens bewaard.")
     gemeente = st.text_input(
         "Alleen deze gemeente lezen (code of naam; leeg laten voor het hele bestand)",
-        placeholder="bijvoorbeeld GM0344 of Utrecht", key="atlas_upload_gemeente",
+        placeholder="bijvoorbeeld GM0344 of Utrecht", key=session_key("upload_gemeente"),
         help="Bij een landelijk bestand leest de atlas dan alleen de gebieden van die gemeente.")
     upload = st.file_uploader("CBS-gebiedsbestand of postcodecijfers", type=UPLOAD_TYPES,
-                              key="atlas_upload")
+                              key=session_key("upload"))
     if upload is not None:
         token = (upload.name, upload.size, getattr(upload, "file_id", ""), gemeente)
-        if st.session_state.get("atlas_upload_done") != token:
-            st.session_state["atlas_upload_done"] = token
+        if st.session_state.get(session_key("upload_done")) != token:
+            st.session_state[session_key("upload_done")] = token
             read_upload(upload, gemeente.strip() or None)
     if st.session_state.get(FIGURES_KEY) is not None:
         boundaries_section(st.session_state[FIGURES_KEY])
@@ -128,11 +130,11 @@ def boundaries_section(figures) -> None:
                 "hebben nog geen grenzen. Upload een bestand met postcodegrenzen (bijvoorbeeld "
                 "CBS' GeoPackage per postcode) of haal de grenzen van een gemeente op bij PDOK.")
     upload = st.file_uploader("Bestand met postcodegrenzen", type=BOUNDARY_TYPES,
-                              key="atlas_pc_boundaries")
+                              key=session_key("pc_boundaries"))
     if upload is not None:
         token = (upload.name, upload.size, getattr(upload, "file_id", ""))
-        if st.session_state.get("atlas_pc_boundaries_done") != token:
-            st.session_state["atlas_pc_boundaries_done"] = token
+        if st.session_state.get(session_key("pc_boundaries_done")) != token:
+            st.session_state[session_key("pc_boundaries_done")] = token
             try:
                 with st.spinner(f"{upload.name} lezen …"):
                     boundaries = load_upload(upload.name, upload.getvalue())
@@ -145,7 +147,7 @@ def boundaries_section(figures) -> None:
                 st.error(f"{sentence(str(exc))} De postcodecijfers blijven bewaard.", icon="⚠️")
                 return
             use_postcode_dataset(dataset)
-    with st.form("atlas_pc_pdok"):
+    with st.form(session_key("pc_pdok")):
         code = st.text_input("Gemeentecode voor PDOK", placeholder="bijvoorbeeld GM0344")
         submitted = st.form_submit_button("Postcodegrenzen ophalen bij PDOK")
     if submitted:
@@ -186,7 +188,7 @@ def fetch_postcode_boundaries(figures, code: str) -> None:
 def pdok_section() -> None:
     st.markdown("Haal de wijk- en buurtkaart van één of meer gemeenten op bij PDOK "
                 "(internet nodig).")
-    with st.form("atlas_pdok"):
+    with st.form(session_key("pdok")):
         codes = st.text_input("Gemeentecode(s)", placeholder="bijvoorbeeld GM0344 of 0344, 0307")
         jaar = st.number_input("Jaar", min_value=2016, max_value=2030, value=2024, step=1)
         submitted = st.form_submit_button("Ophalen bij PDOK")
@@ -235,14 +237,14 @@ def survey_section() -> None:
                 f"({number(getattr(model, 'n_respondents', 0))} respondenten).")
     st.markdown("Upload een echte referentie-enquête (CSV, zie de handleiding "
                 "`docs/survey-format.md`) om het model daarop opnieuw te maken.")
-    upload = st.file_uploader("Referentie-enquête (CSV)", type=["csv"], key="atlas_survey")
+    upload = st.file_uploader("Referentie-enquête (CSV)", type=["csv"], key=session_key("survey"))
     if upload is not None:
         token = (upload.name, upload.size, getattr(upload, "file_id", ""))
-        if st.session_state.get("atlas_survey_done") != token:
-            st.session_state["atlas_survey_done"] = token
+        if st.session_state.get(session_key("survey_done")) != token:
+            st.session_state[session_key("survey_done")] = token
             fit_survey(upload.name, upload.getvalue(), parse_survey, SurveyError,
                        fit_engagement_model)
-    problems = st.session_state.get("atlas_survey_problems")
+    problems = st.session_state.get(session_key("survey_problems"))
     if problems:
         name, items = problems
         st.error(f"{name} kan niet worden gebruikt:", icon="⚠️")
@@ -253,14 +255,14 @@ def survey_section() -> None:
 
 
 def fit_survey(name, data, parse_survey, survey_error, fit) -> None:
-    st.session_state["atlas_survey_problems"] = None
+    st.session_state[session_key("survey_problems")] = None
     if not data:
-        st.session_state["atlas_survey_problems"] = (name, ["het bestand is leeg"])
+        st.session_state[session_key("survey_problems")] = (name, ["het bestand is leeg"])
         return
     try:
         survey = parse_survey(data, source=name)
     except survey_error as exc:
-        st.session_state["atlas_survey_problems"] = (name, list(exc.problems))
+        st.session_state[session_key("survey_problems")] = (name, list(exc.problems))
         return
     bar = st.progress(0.0, text="Model maken …")
     try:
@@ -268,7 +270,7 @@ def fit_survey(name, data, parse_survey, survey_error, fit) -> None:
                     progress=lambda f, msg: bar.progress(min(float(f), 1.0), text=msg),
                     source=f"eigen enquête {name}")
     except ValueError as exc:
-        st.session_state["atlas_survey_problems"] = (name, [str(exc)])
+        st.session_state[session_key("survey_problems")] = (name, [str(exc)])
         return
     st.session_state[MODEL_KEY] = model
     remember_message("success", f"Het model is opnieuw gemaakt op {name}.")
@@ -313,8 +315,8 @@ def model_section() -> None:
     diagnostics = getattr(model, "diagnostics", None)
     if diagnostics is None and st.session_state.get(MODEL_KEY) is None and st.button(
             "Bereken de k-keuze voor het standaardmodel (enkele seconden)"):
-        st.session_state["atlas_show_diag"] = True
-    if diagnostics is None and st.session_state.get("atlas_show_diag"):
+        st.session_state[session_key("show_diag")] = True
+    if diagnostics is None and st.session_state.get(session_key("show_diag")):
         diagnostics = default_diagnostics()
     if diagnostics is not None and len(diagnostics):
         shown = diagnostics[[c for c in diagnostics.columns if diagnostics[c].dtype != bool]]
@@ -330,7 +332,7 @@ def model_section() -> None:
 def download_section(dataset) -> None:
     model = current_model()
     level = st.radio("Niveau", list(dataset.levels), horizontal=True,
-                     format_func=lambda lv: LEVEL_NAMES[lv], key="atlas_dl_level")
+                     format_func=lambda lv: LEVEL_NAMES[lv], key=area_key("dl_level"))
     est = dataset.estimates(level, model)
     stem = f"schattingen-{level}-{dataset.key}"
     c1, c2 = st.columns(2)
@@ -338,7 +340,7 @@ def download_section(dataset) -> None:
                        mime="text/csv", width="stretch")
     c2.download_button(
         "Download kaart met schattingen (GeoPackage)",
-        lambda: estimates_geopackage(dataset.levels[level], est, level),
+        lambda: estimates_geopackage(dataset.levels[level], est, f"schattingen_{level}"),
         file_name=f"{stem}.gpkg", mime="application/geopackage+sqlite3",
         width="stretch")
     st.caption(f"{dataset.attribution}. Elke schatting met 90 %-interval (kolommen _laag en "

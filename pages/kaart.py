@@ -29,15 +29,17 @@ from atlas_ui.maps import (
 )
 from atlas_ui.panels import area_panel
 from atlas_ui.search import search_areas
+from atlas_ui.state import area_key
 
-VIEWS_KEY = "atlas_views"
-CLICK_KEY = "atlas_last_click"
-SEARCH_DONE_KEY = "atlas_search_done"
+VIEWS_KEY = area_key("views")
+CLICK_KEY = area_key("last_click")
+SEARCH_DONE_KEY = area_key("search_done")
+MAP_KEY = area_key("kaart")
 
 
 def clicked_code() -> str | None:
     """The code of the area clicked on the map, read before the map is drawn again."""
-    event = st.session_state.get("kaart")
+    event = st.session_state.get(MAP_KEY)
     if not event:
         return None
     objects = (event.get("selection") or {}).get("objects") or {}
@@ -56,7 +58,7 @@ def apply_click() -> None:
     The widget keeps reporting its last click on every rerun, so only a change
     counts: a search can then select another area without the old click winning.
     """
-    if "kaart" not in st.session_state:
+    if MAP_KEY not in st.session_state:
         # the map was not drawn in the last run (another page): keep the selection
         st.session_state[CLICK_KEY] = None
         return
@@ -71,20 +73,20 @@ def apply_click() -> None:
 
 
 def colouring_controls(sch):
-    remember("atlas_mode", MODE_DOMINANT, list(MODES))
-    mode = st.selectbox("Kleur de kaart naar", MODES, key="atlas_mode")
-    keep("atlas_mode")
+    remember(area_key("mode"), MODE_DOMINANT, list(MODES))
+    mode = st.selectbox("Kleur de kaart naar", MODES, key=area_key("mode"))
+    keep(area_key("mode"))
     if mode == MODE_PROFILE:
-        remember("atlas_mode_profile", sch.keys[0], list(sch.keys))
+        remember(area_key("mode_profile"), sch.keys[0], list(sch.keys))
         key = st.selectbox("Profiel", list(sch.keys), format_func=lambda k: sch.profile(k).naam,
-                           key="atlas_mode_profile")
-        keep("atlas_mode_profile")
+                           key=area_key("mode_profile"))
+        keep(area_key("mode_profile"))
         return mode, key
     if mode == MODE_FIGURE:
-        remember("atlas_mode_figure", KEY_FIGURES[0], list(KEY_FIGURES))
+        remember(area_key("mode_figure"), KEY_FIGURES[0], list(KEY_FIGURES))
         column = st.selectbox("CBS-cijfer", KEY_FIGURES, format_func=figure_label,
-                              key="atlas_mode_figure")
-        keep("atlas_mode_figure")
+                              key=area_key("mode_figure"))
+        keep(area_key("mode_figure"))
         return mode, column
     return mode, None
 
@@ -101,26 +103,26 @@ def gemeente_choice(dataset) -> str:
         return ALL_GEMEENTEN
     default = ALL_GEMEENTEN if len(names) <= OVERVIEW_LIMIT else next(iter(names))
     options = [ALL_GEMEENTEN, *sorted(names, key=names.get)]
-    remember("atlas_gemeente", default, options)
-    choice = st.selectbox("Gemeente", options, key="atlas_gemeente",
+    remember(area_key("gemeente"), default, options)
+    choice = st.selectbox("Gemeente", options, key=area_key("gemeente"),
                           format_func=lambda c: names.get(c, f"Alle {len(names)} gemeenten"))
-    keep("atlas_gemeente")
+    keep(area_key("gemeente"))
     return choice
 
 
 def show_gemeente_of(dataset, level: str, code: str) -> None:
     """A search found an area outside the mapped gemeente: map that area's gemeente."""
-    current = st.session_state.get("atlas_gemeente", ALL_GEMEENTEN)
+    current = st.session_state.get(area_key("gemeente"), ALL_GEMEENTEN)
     table = dataset.levels[level]
     found = table.loc[table["code"].astype(str) == code, "gemeentecode"].astype(str)
     gemeente = found.iloc[0] if len(found) else None
     if current and gemeente in dataset.gemeente_names() and gemeente != current:
-        set_kept("atlas_gemeente", gemeente)
-        st.session_state["atlas_gemeente"] = gemeente
+        set_kept(area_key("gemeente"), gemeente)
+        st.session_state[area_key("gemeente")] = gemeente
 
 
 def search_box(dataset, level, views):
-    query = st.text_input("Zoek een gebied", key="atlas_search",
+    query = st.text_input("Zoek een gebied", key=area_key("search"),
                           placeholder="naam, buurt- of wijkcode, of postcode (1234 AB)")
     codes, note = search_areas(dataset, level, query)
     if note:
@@ -132,7 +134,7 @@ def search_box(dataset, level, views):
     names = dataset.names(level)
     chosen = codes[0]
     if len(codes) > 1:
-        chosen = st.selectbox(f"{len(codes)} gevonden", codes, key="atlas_search_pick",
+        chosen = st.selectbox(f"{len(codes)} gevonden", codes, key=area_key("search_pick"),
                               format_func=lambda c: f"{names.get(c, c)} ({c})")
     signature = (dataset.key, level, chosen)
     if st.session_state.get(SEARCH_DONE_KEY) != signature:
@@ -142,7 +144,7 @@ def search_box(dataset, level, views):
         table = dataset.levels[level]
         geom = table.loc[table["code"].astype(str) == chosen, "geometry"]
         if len(geom) and geom.iloc[0] is not None:
-            gemeente = st.session_state.get("atlas_gemeente", ALL_GEMEENTEN)
+            gemeente = st.session_state.get(area_key("gemeente"), ALL_GEMEENTEN)
             views[(dataset.key, level, gemeente)] = fit_view(geom.iloc[0].bounds)
 
 
@@ -156,11 +158,13 @@ def page():
     views = st.session_state.setdefault(VIEWS_KEY, {})
     top = st.columns([1.5, 1, 1.2])
     with top[0]:
-        level = level_choice(dataset, key="atlas_level")
+        level = level_choice(dataset, key=area_key("level"))
     with top[2]:  # before the gemeente choice: a search may switch the gemeente
         search_box(dataset, level, views)
     with top[0]:
         gemeente = gemeente_choice(dataset)
+    if selected_code() is not None and dataset.level_of(selected_code()) != level:
+        select(None)  # a selection never outlives its level
     with top[1]:
         mode, param = colouring_controls(sch)
 
@@ -180,7 +184,7 @@ def page():
     st.html("<div style='height:1.6rem'></div>")
     left, right = st.columns([2.2, 1])
     with left:
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="kaart",
+        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY,
                         height=MAP_HEIGHT)
         attribution(dataset)
         if code is not None:
@@ -203,8 +207,8 @@ def page():
                         "zien.")
         elif area_panel(dataset, code, model):
             level_of = dataset.level_of(code)
-            set_kept("atlas_an_level", level_of)
-            set_kept("atlas_an_codes", [code])
+            set_kept(area_key("an_level"), level_of)
+            set_kept(area_key("an_codes"), [code])
             st.switch_page(PAGE_ANALYSE)
 
 

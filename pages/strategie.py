@@ -7,8 +7,6 @@ import streamlit as st
 from atlas_ui.advice import (
     MAP_EXTRACT_HEIGHT,
     SHARED_MESSAGE,
-    AreaChoice,
-    area_choice,
     area_colours,
     extract_deck,
     file_stem,
@@ -36,6 +34,8 @@ from atlas_ui.layout import (
 )
 from atlas_ui.maps import LAYER_ID, legend_html
 from atlas_ui.panels import CONFIDENCE_TEXT
+from atlas_ui.state import KEPT_KEY, area_key
+from citisens_core.atlas import Selection, model_fingerprint
 from citisens_core.strategy import (
     advice_to_html,
     advice_to_markdown,
@@ -47,22 +47,22 @@ from citisens_core.strategy import (
 )
 from citisens_core.strategy.render import DISCLAIMER
 
-LEVEL_KEY = "atlas_st_level"
-CODES_KEY = "atlas_st_codes"
-THEME_KEY = "atlas_st_thema"
-PHASE_KEY = "atlas_st_fase"
-STEP_KEY = "atlas_st_trede"
-MAP_KEY = "atlas_st_kaart"
-SEEN_KEY = "atlas_st_seen_selected"
-CLICK_KEY = "atlas_st_last_click"
-PLAN_MODE_KEY = "atlas_st_plan_mode"
-PLAN_N_KEY = "atlas_st_plan_n"
-PLAN_BUDGET_KEY = "atlas_st_plan_budget"
-PLAN_MIN_KEY = "atlas_st_plan_min"
-PLAN_REQUIRED_KEY = "atlas_st_plan_verplicht"
-MISS_CHANNELS_KEY = "atlas_st_mis_kanalen"
-MISS_INSTRUMENTS_KEY = "atlas_st_mis_instrumenten"
-MISS_DEFAULT_KEY = "atlas_st_mis_standaard"
+LEVEL_KEY = area_key("st_level")
+CODES_KEY = area_key("st_codes")
+THEME_KEY = area_key("st_thema")
+PHASE_KEY = area_key("st_fase")
+STEP_KEY = area_key("st_trede")
+MAP_KEY = area_key("st_kaart")
+SEEN_KEY = area_key("st_seen_selected")
+CLICK_KEY = area_key("st_last_click")
+PLAN_MODE_KEY = area_key("st_plan_mode")
+PLAN_N_KEY = area_key("st_plan_n")
+PLAN_BUDGET_KEY = area_key("st_plan_budget")
+PLAN_MIN_KEY = area_key("st_plan_min")
+PLAN_REQUIRED_KEY = area_key("st_plan_verplicht")
+MISS_CHANNELS_KEY = area_key("st_mis_kanalen")
+MISS_INSTRUMENTS_KEY = area_key("st_mis_instrumenten")
+MISS_DEFAULT_KEY = area_key("st_mis_standaard")
 MODE_COUNT = "Aantal kanalen"
 MODE_BUDGET = "Inspanning (budget)"
 TOP = 5
@@ -102,7 +102,7 @@ def apply_extract_click(dataset) -> None:
     if code == st.session_state.get(CLICK_KEY):
         return
     st.session_state[CLICK_KEY] = code
-    store = st.session_state.get("atlas_kept", {})
+    store = st.session_state.get(KEPT_KEY, {})
     level = st.session_state.get(LEVEL_KEY, store.get(LEVEL_KEY)) or dataset.most_detailed
     if code is None or dataset.level_of(code) != level:
         return
@@ -148,7 +148,7 @@ def pick_context(rules, sch) -> tuple[str, str, str]:
 # --- sections ----------------------------------------------------------------------------
 
 
-def map_and_mix(dataset, level: str, choice: AreaChoice, model, sch) -> None:
+def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
     """The map extract (clickable) beside the estimated mix and how sure it is."""
     left, right = st.columns([1.15, 1])
     with left:
@@ -201,7 +201,7 @@ def ranked(recs, shares, sch, instruments: bool) -> None:
                                 "het verwachte bereik onder alle huishoudens (%)."))
 
 
-def planner(choice: AreaChoice, sch, rules):
+def planner(choice: Selection, sch, rules):
     """The campaign planner: limits in, the best channel mix and the trade-off out."""
     shares = choice.shares
     costs = {k: rules.kanalen[k].inspanning for k in sch.kanalen}
@@ -275,7 +275,7 @@ def planner(choice: AreaChoice, sch, rules):
     return plan
 
 
-def who_we_miss(choice: AreaChoice, advice, thema: str, trede: str, sch, rules) -> None:
+def who_we_miss(choice: Selection, advice, thema: str, trede: str, sch, rules) -> None:
     """The residents a chosen set of channels and instruments leaves unreached."""
     shares = choice.shares
     default = (list(advice.gemist_detail.kanalen), list(advice.gemist_detail.instrumenten))
@@ -334,11 +334,11 @@ def tone_and_theme(advice) -> None:
         st.markdown("\n".join(f"- {md(s)}" for s in advice.bronnen))
 
 
-def downloads(dataset, level: str, choice: AreaChoice, advice, plan, model, sch) -> None:
+def downloads(dataset, level: str, choice: Selection, advice, plan, model, sch) -> None:
     """The advice as a one-page note (Markdown, HTML) and the map extract (PNG)."""
     stem = file_stem(choice.naam)
     png = dataset.memo(
-        ("strategie-png", level, choice.codes, id(model)),
+        ("strategie-png", level, choice.codes, model_fingerprint(model)),
         lambda: map_extract_png(dataset.levels[level], area_colours(dataset, level, model, sch),
                                 choice.codes, dataset.attribution,
                                 legend=[(p.kleur, p.naam) for p in sch.profielen]))
@@ -346,13 +346,13 @@ def downloads(dataset, level: str, choice: AreaChoice, advice, plan, model, sch)
     html_note = advice_to_html(advice, plan, top=TOP, map_png=png)
     c1, c2, c3 = st.columns(3)
     c1.download_button("Notitie (Markdown)", markdown.encode("utf-8"), file_name=f"{stem}.md",
-                       mime="text/markdown", key="atlas_st_dl_md", on_click="ignore",
+                       mime="text/markdown", key=area_key("st_dl_md"), on_click="ignore",
                        width="stretch")
     c2.download_button("Notitie (HTML, met kaart)", html_note.encode("utf-8"),
-                       file_name=f"{stem}.html", mime="text/html", key="atlas_st_dl_html",
+                       file_name=f"{stem}.html", mime="text/html", key=area_key("st_dl_html"),
                        on_click="ignore", width="stretch")
     c3.download_button("Kaartuitsnede (PNG)", png, file_name=f"{stem}-kaart.png",
-                       mime="image/png", key="atlas_st_dl_png", on_click="ignore",
+                       mime="image/png", key=area_key("st_dl_png"), on_click="ignore",
                        width="stretch")
     st.caption("De notitie bevat de geschatte mix, de kanalen en instrumenten met hun redenen, "
                "wie de standaardmix mist, het campagneplan, de toon en de bronnen.")
@@ -382,7 +382,7 @@ def page():
                         height=MAP_EXTRACT_HEIGHT)
         attribution(dataset)
         return
-    choice = area_choice(dataset, level, codes, model)
+    choice = dataset.selection(codes, model)
     if choice is None:
         st.warning("Voor de gekozen gebieden is geen schatting: er wonen (volgens CBS) geen "
                    "huishoudens, of er zijn geen eigen cijfers. Kies een ander gebied.")

@@ -9,6 +9,7 @@ from atlas_ui.data import current_dataset, current_model, national_mix, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, pct
 from atlas_ui.layout import attribution, guarded, keep, level_choice, remember, selected_code
 from atlas_ui.panels import key_figures_table, own_series
+from atlas_ui.state import area_key
 
 MAX_AREAS = 4
 HIGHLIGHT = "background-color: #fde9b6; font-weight: 700"
@@ -42,14 +43,14 @@ def page():
     keys = list(model.profile_keys)
     st.title("Vergelijken")
     st.caption(f"{dataset.title}. {GROUP_REMINDER}")
-    level = level_choice(dataset, key="atlas_cmp_level")
+    level = level_choice(dataset, key=area_key("cmp_level"))
     names = dataset.names(level)
     est = dataset.estimates(level, model)
-    remember("atlas_cmp_codes", default_codes(est, names), list(names))
+    remember(area_key("cmp_codes"), default_codes(est, names), list(names))
     codes = st.multiselect(f"Kies twee tot vier {LEVEL_PLURAL[level]}", list(names),
-                           key="atlas_cmp_codes", max_selections=MAX_AREAS,
+                           key=area_key("cmp_codes"), max_selections=MAX_AREAS,
                            format_func=lambda c: f"{names.get(c, c)} ({c})")
-    keep("atlas_cmp_codes")
+    keep(area_key("cmp_codes"))
     if len(codes) < 2:
         st.info("Kies minstens twee gebieden om te vergelijken.")
         return

@@ -1,22 +1,21 @@
 """The ``advise`` command: JSON and Markdown advice for areas of an area file.
 
-Most tests run the command against stand-ins for the area reader and the estimator
-(so they pin the command's own behaviour); the last ones run the real chain on the
+Most tests run the command against a stand-in reader and estimator behind the area
+pipeline (so they pin the command's own behaviour); the last ones run the real chain on the
 demo gemeente and on a real CBS file, and skip with a reason where those are absent.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
+from citisens_core import atlas
 from citisens_core.cli import main
-from citisens_core.estimate import CONFIDENCE_LABELS
 from citisens_core.scheme import load_scheme
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,30 +42,29 @@ AREAS = pd.DataFrame([
 
 @pytest.fixture
 def fake_chain(monkeypatch, tmp_path) -> Path:
-    """An area file plus stand-in reader and estimator modules that return known mixes."""
+    """An area file whose estimates are known mixes: a stand-in reader and estimator
+    behind the real area pipeline (citisens_core.atlas), so the command's own
+    behaviour is pinned."""
     path = tmp_path / "gebieden.csv"
     AREAS.to_csv(path, index=False)
 
-    def read_areas(p, level=None):
-        return pd.read_csv(p, dtype={"wijkcode": str})
+    def from_file(cls, p, *, levels=None, **_):
+        table = pd.read_csv(p, dtype={"wijkcode": str})
+        tables = {lv: gpd.GeoDataFrame(rows.reset_index(drop=True),
+                                       geometry=[None] * len(rows), crs="EPSG:4326")
+                  for lv, rows in table.groupby("niveau")}
+        return cls(levels=tables, bron=Path(p).name, key="stand-in")
 
-    def estimate_areas(areas, model=None):
+    def estimate_areas(areas, model=None, parents=None):
         out = areas[["code", "naam", "niveau", "huishoudens", *SCHEME.keys]].copy()
-        out["betrouwbaarheid"] = "redelijk"
-        return out.reset_index(drop=True)
+        for key in SCHEME.keys:
+            out[f"{key}_laag"], out[f"{key}_hoog"] = out[key] * 0.8, out[key] * 1.2
+        out["betrouwbaarheid"], out["volledigheid"], out["bronnen"] = "redelijk", 1.0, ""
+        out["heeft_schatting"] = True
+        return out
 
-    def combine_mix(estimates, codes):
-        rows = estimates[estimates["code"].isin(codes)]
-        weights = rows["huishoudens"] / rows["huishoudens"].sum()
-        return (rows[list(SCHEME.keys)].mul(weights, axis=0)).sum()
-
-    geodata = types.ModuleType("citisens_core.geodata")
-    geodata.read_areas = read_areas
-    estimate = types.ModuleType("citisens_core.estimate")
-    estimate.estimate_areas, estimate.combine_mix = estimate_areas, combine_mix
-    estimate.CONFIDENCE_LABELS = CONFIDENCE_LABELS
-    monkeypatch.setitem(sys.modules, "citisens_core.geodata", geodata)
-    monkeypatch.setitem(sys.modules, "citisens_core.estimate", estimate)
+    monkeypatch.setattr(atlas.AreaSet, "from_file", classmethod(from_file))
+    monkeypatch.setattr(atlas, "estimate_areas", estimate_areas)
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -27,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citisens_core.atlas import AreaSet, SelectionError, normalise_code
     from citisens_core.cli import CliError
+    from citisens_core.export import to_json
     from citisens_core.scheme import load_scheme
     from citisens_core.strategy import advice_to_markdown, advise, load_rules
 
@@ -38,38 +39,31 @@ def run(args: argparse.Namespace) -> int:
     if not args.areas.exists():
         raise CliError(f"area file not found: {args.areas}")
 
-    from citisens_core.estimate import combine_mix, estimate_areas
-    from citisens_core.geodata import read_areas
-
-    codes = list(dict.fromkeys(c.strip().upper().replace(" ", "") for c in args.code))
+    codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
     levels = {_level_of(c) for c in codes}
     if len(levels) > 1:
         raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
                        "give areas of one level")
-    areas = read_areas(args.areas, level=levels.pop())
-    known = set(areas["code"].astype(str))
-    unknown = [c for c in codes if c not in known]
+    level = levels.pop()
+    areas = AreaSet.from_file(args.areas, levels=[level] if level else None)
+    unknown = [c for c in codes if areas.level_of(c) is None]
     if unknown:
-        sample = ", ".join(sorted(known)[:8])
+        known = sorted(c for lv in areas.levels for c in areas.names(lv))
         raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
-                       f"the file has {len(known)} codes, e.g. {sample}")
-    model = None
-    if args.model is not None:
-        from citisens_core.model import load_model
-
-        model = load_model(args.model)
-    estimates = estimate_areas(_same_gemeente(areas, codes), model=model)
-    chosen = estimates[estimates["code"].astype(str).isin(codes)]
-    mix = combine_mix(estimates, codes).reindex(list(scheme.keys)).fillna(0.0)
-    households = float(chosen["huishoudens"].sum()) if "huishoudens" in chosen else None
-    if households is not None and not households > 0:
-        households = None
-    advice = advise(mix.to_dict(), thema=args.thema, fase=args.fase, trede=args.trede,
-                    scheme=scheme, rules=rules, area_name=_area_name(chosen, codes),
-                    huishoudens=households, betrouwbaarheid=_confidence(chosen))
+                       f"the file has {len(known)} codes, e.g. {', '.join(known[:8])}")
+    model = _model(args.model)
+    try:
+        selection = areas.selection(codes, model)
+    except SelectionError as exc:
+        raise CliError(str(exc)) from exc
+    if selection is None:
+        raise CliError(f"no estimate for {', '.join(codes)}: CBS counts no households there")
+    advice = advise(selection.shares, thema=args.thema, fase=args.fase, trede=args.trede,
+                    scheme=scheme, rules=rules, area_name=selection.naam,
+                    huishoudens=selection.huishoudens,
+                    betrouwbaarheid=selection.betrouwbaarheid)
     if args.format == "json":
-        payload = advice.to_dict() | {"codes": codes}
-        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        text = to_json(advice.to_dict() | {"codes": codes, "selectie": selection.to_dict()})
     else:
         text = advice_to_markdown(advice)
     if args.out:
@@ -79,6 +73,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _model(path: Path | None):
+    from citisens_core.model import default_model, load_model
+
+    return load_model(path) if path else default_model()
 
 
 def _level_of(code: str) -> str | None:
@@ -96,37 +96,3 @@ def _level_of(code: str) -> str | None:
 def _check(value: str, allowed, option: str, error: type[Exception]) -> None:
     if value not in allowed:
         raise error(f"unknown {option} {value!r}; allowed: {', '.join(allowed)}")
-
-
-def _same_gemeente(areas, codes: list[str]):
-    """The chosen areas and every area of their gemeenten.
-
-    The estimator borrows a marginal an area lacks from its siblings, wijk and
-    gemeente; areas of other gemeenten add nothing but time.
-    """
-    chosen = areas["code"].astype(str).isin(set(codes))
-    if "gemeentecode" not in areas:
-        return areas
-    gemeenten = set(areas.loc[chosen, "gemeentecode"].dropna().astype(str))
-    return areas[chosen | areas["gemeentecode"].astype(str).isin(gemeenten)]
-
-
-def _area_name(chosen, codes: list[str]) -> str:
-    names = [str(n) for n in chosen.set_index("code").reindex(codes)["naam"].fillna("")]
-    names = [n or c for n, c in zip(names, codes, strict=True)]
-    if len(names) <= 3:
-        from citisens_core.dutch import join_dutch
-
-        return join_dutch(names)
-    return f"{names[0]}, {names[1]} en {len(names) - 2} andere gebieden"
-
-
-def _confidence(chosen) -> str | None:
-    """The weakest confidence among the chosen areas."""
-    if "betrouwbaarheid" not in chosen:
-        return None
-    from citisens_core.estimate import CONFIDENCE_LABELS
-
-    present = set(chosen["betrouwbaarheid"]) - {"geen huishoudens"}
-    levels = [v for v in reversed(CONFIDENCE_LABELS) if v in present]
-    return levels[0] if levels else None

@@ -27,9 +27,9 @@ def _step(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citisens_core.atlas import AreaSet
     from citisens_core.cli import CliError
-    from citisens_core.estimate import estimate_areas
-    from citisens_core.geodata import read_areas
+    from citisens_core.export import estimates_csv, estimates_geopackage
 
     if args.out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise CliError(f"--out must end in .csv or .gpkg, got {args.out.name!r}")
@@ -37,15 +37,21 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.areas}: file not found")
     started = time.perf_counter()
     _step(f"reading {args.areas.name}")
-    areas = read_areas(args.areas, level=args.niveau, gemeente=args.gemeente)
-    for warning in areas.attrs.get("waarschuwingen", []):
+    areas = AreaSet.from_file(args.areas, levels=[args.niveau] if args.niveau else None,
+                              gemeente=args.gemeente)
+    for warning in areas.waarschuwingen:
         print(f"waarschuwing: {warning}", file=sys.stderr)
-    parents = _parents(args.areas, areas, args.gemeente)
+    level = args.niveau or areas.most_detailed
     _step("loading the model" if args.model else "loading the model (fitted once, then cached)")
     model = _model(args.model)
-    _step(f"estimating {len(areas)} areas")
-    estimates = estimate_areas(areas, model, parents=parents)
-    _write(estimates, areas, args.out)
+    _step(f"estimating {len(areas.levels[level])} areas ({level})")
+    estimates = areas.estimates(level, model)
+    if args.out.suffix.lower() == ".csv":
+        data = estimates_csv(estimates, dialect="plain")
+    else:
+        data = estimates_geopackage(areas.levels[level], estimates)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
     seconds = time.perf_counter() - started
     print(f"{len(estimates)} areas estimated in {seconds:.1f} s, written to {args.out}")
     return 0
@@ -55,31 +61,3 @@ def _model(path: Path | None):
     from citisens_core.model import default_model, load_model
 
     return load_model(path) if path else default_model()
-
-
-def _parents(path: Path, areas, gemeente: str | None):
-    """Wijk and gemeente rows of the same file, to borrow missing figures from."""
-    import pandas as pd
-
-    from citisens_core.geodata import AreaFileError, read_areas
-
-    level = areas.attrs.get("niveau", "")
-    wanted = {"buurt": ("wijk", "gemeente"), "wijk": ("gemeente",)}.get(level, ())
-    frames = []
-    for parent_level in wanted:
-        try:
-            frames.append(read_areas(path, level=parent_level, gemeente=gemeente))
-        except AreaFileError:
-            continue  # a single-level file: siblings stand in for parents
-    return pd.concat(frames, ignore_index=True) if frames else None
-
-
-def _write(estimates, areas, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        estimates.to_csv(out, index=False)
-        return
-    import geopandas as gpd
-
-    frame = gpd.GeoDataFrame(estimates, geometry=areas.geometry.to_numpy(), crs=areas.crs)
-    frame.to_file(out, layer="schattingen", driver="GPKG")

@@ -17,10 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from atlas_ui.classify import NO_DATA_HEX, class_breaks, classify
 from atlas_ui.compare import notable_differences
-from atlas_ui.data import DEMO_PATH, load_file, selection_mix
+from atlas_ui.data import DEMO_PATH, load_file
 from atlas_ui.maps import LAYER_ID, TOOLTIP_HTML, colour_dominant, colour_profile, fit_view
 from atlas_ui.report import analysis_markdown
 from atlas_ui.search import normalise_postcode, search_areas
+from atlas_ui.state import AREA_PREFIX, area_key, session_key
 from citisens_core.geodata import read_areas
 from citisens_core.scheme import load_scheme
 
@@ -38,7 +39,7 @@ def demo_buurten():
 
 @pytest.fixture(scope="module")
 def demo(warm_model):
-    return load_file(DEMO_PATH, DEMO_PATH.name, key="demo-test", is_demo=True)
+    return load_file(DEMO_PATH, DEMO_PATH.name, key="demo-test")
 
 
 def new_app() -> AppTest:
@@ -63,7 +64,7 @@ def texts(at: AppTest) -> str:
 
 def click(at: AppTest, code: str) -> AppTest:
     """Simulate a click on an area the way Streamlit reports a pydeck selection."""
-    at.session_state["kaart"] = {"selection": {
+    at.session_state[area_key("kaart")] = {"selection": {
         "indices": {LAYER_ID: [0]},
         "objects": {LAYER_ID: [{"type": "Feature", "properties": {"code": code}}]}}}
     at.run()
@@ -104,16 +105,55 @@ def test_click_on_a_buurt_shows_its_panel(demo_buurten):
     body = texts(at)
     assert "Betrouwbaarheid" in body and "Bronnen" in body and "90 %-interval" in body
     # the selection survives a rerun caused by another widget
-    at.selectbox(key="atlas_mode").set_value("Aandeel van één profiel").run()
+    at.selectbox(key=area_key("mode")).set_value("Aandeel van één profiel").run()
     assert row["naam"] in [s.value for s in at.subheader]
     spec = deck_spec(at)
     assert any(lyr["id"] == "selectie" for lyr in spec["layers"])
 
 
+def test_a_selection_never_outlives_its_level(demo_buurten):
+    row = demo_buurten.iloc[5]
+    at = click(new_app(), row["code"])
+    assert row["naam"] in [s.value for s in at.subheader]
+    at.radio(key=area_key("level")).set_value("wijk").run()
+    assert not at.exception
+    assert row["naam"] not in [s.value for s in at.subheader]
+    assert at.session_state[area_key("selected")] is None
+    assert "Klik op een gebied op de kaart" in texts(at)
+
+
+def test_loading_another_data_set_resets_every_pages_area_state():
+    def script():
+        import streamlit as st
+
+        from atlas_ui.data import set_dataset
+        from atlas_ui.layout import set_kept
+        from atlas_ui.state import area_key, session_key
+
+        if st.button("laad", key="laad"):
+            set_dataset(None)
+        else:
+            st.session_state[area_key("st_codes")] = ["BU99010101"]
+            st.session_state[area_key("views")] = {"x": 1}
+            st.session_state[session_key("notes")] = {"BU99010101": "eigen kennis"}
+            set_kept(area_key("cmp_codes"), ["BU99010102"])
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.run()
+    at.button(key="laad").click().run()
+    assert not at.exception
+    assert area_key("st_codes") not in at.session_state
+    assert area_key("views") not in at.session_state
+    kept = at.session_state[session_key("kept")]
+    assert not any(k.startswith(AREA_PREFIX) for k in kept)
+    # what the user wrote is not area state of one file: it stays
+    assert at.session_state[session_key("notes")] == {"BU99010101": "eigen kennis"}
+
+
 def test_panel_button_opens_the_area_analysis(demo_buurten):
     row = demo_buurten.iloc[2]
     at = click(new_app(), row["code"])
-    at.button(key="atlas_open_analysis").click().run()
+    at.button(key=area_key("open_analysis")).click().run()
     assert not at.exception
     assert at.header[0].value == row["naam"]
     body = texts(at)
@@ -125,9 +165,9 @@ def test_search_by_name_selects_and_zooms(demo_buurten):
     row = demo_buurten.iloc[10]
     at = new_app()
     before = deck_spec(at)["initialViewState"]
-    at.text_input(key="atlas_search").set_value(row["naam"]).run()
-    if "atlas_search_pick" in at.session_state:  # several names matched: pick ours
-        at.selectbox(key="atlas_search_pick").set_value(row["code"]).run()
+    at.text_input(key=area_key("search")).set_value(row["naam"]).run()
+    if area_key("search_pick") in at.session_state:  # several names matched: pick ours
+        at.selectbox(key=area_key("search_pick")).set_value(row["code"]).run()
     assert row["naam"] in [s.value for s in at.subheader]
     after = deck_spec(at)["initialViewState"]
     assert after["zoom"] > before["zoom"]
@@ -136,7 +176,7 @@ def test_search_by_name_selects_and_zooms(demo_buurten):
 @pytest.mark.parametrize("mode", ["Aandeel van één profiel", "CBS-cijfer"])
 def test_colour_modes_draw_classes(mode):
     at = new_app()
-    at.selectbox(key="atlas_mode").set_value(mode).run()
+    at.selectbox(key=area_key("mode")).set_value(mode).run()
     assert not at.exception and not at.error
     legend = next(m.value for m in at.markdown if "Legenda" in m.value)
     assert legend.count("–") >= 2  # class ranges "a – b"
@@ -145,7 +185,7 @@ def test_colour_modes_draw_classes(mode):
 @pytest.mark.parametrize("level", ["wijk", "gemeente", "pc4"])
 def test_level_switch(level, demo):
     at = new_app()
-    at.radio(key="atlas_level").set_value(level).run()
+    at.radio(key=area_key("level")).set_value(level).run()
     assert not at.exception and not at.error
     layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
     assert len(layer["data"]["features"]) == len(demo.levels[level])
@@ -167,7 +207,7 @@ def test_compare_highlights_clear_differences(demo):
     at.switch_page("pages/vergelijken.py").run()
     est = demo.estimates("buurt", __import__("citisens_core.model").model.default_model())
     kvb = est.sort_values("kritische_vernieuwers")["code"]
-    at.multiselect(key="atlas_cmp_codes").set_value([kvb.iloc[0], kvb.iloc[-1]]).run()
+    at.multiselect(key=area_key("cmp_codes")).set_value([kvb.iloc[0], kvb.iloc[-1]]).run()
     assert not at.exception and not at.error
     assert "Verschillen die ertoe doen" in texts(at)
     assert at.dataframe, "comparison table missing"
@@ -185,7 +225,7 @@ def test_profiles_page_marks_assumptions():
 def test_bad_upload_shows_dutch_error_and_keeps_previous_data():
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_upload").set_value(
+    at.file_uploader(key=session_key("upload")).set_value(
         ("kapot.geojson", b'{"type": "FeatureCollection", "features": [', "application/json"))
     at.run()
     assert not at.exception
@@ -198,7 +238,7 @@ def test_bad_upload_shows_dutch_error_and_keeps_previous_data():
 def test_empty_upload_is_refused():
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_upload").set_value(("leeg.gpkg", b"", "application/octet-stream"))
+    at.file_uploader(key=session_key("upload")).set_value(("leeg.gpkg", b"", "application/octet-stream"))
     at.run()
     assert any("leeg.gpkg" in e.value and "leeg" in e.value for e in at.error)
 
@@ -207,7 +247,7 @@ def test_real_cbs_upload_shows_its_map(real_cbs):
     path = real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson"
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_upload").set_value((path.name, path.read_bytes(),
+    at.file_uploader(key=session_key("upload")).set_value((path.name, path.read_bytes(),
                                                     "application/geo+json"))
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -232,7 +272,7 @@ def test_first_release_with_few_figures_is_mapped_and_flagged(tmp_path):
         frame.to_file(path, layer=layer)
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_upload").set_value((path.name, path.read_bytes(),
+    at.file_uploader(key=session_key("upload")).set_value((path.name, path.read_bytes(),
                                                     "application/geopackage+sqlite3"))
     at.run()
     at.switch_page("pages/kaart.py").run()
@@ -303,7 +343,7 @@ def test_selection_mix_weights_by_households_and_keeps_interval(demo):
     keys = list(model.profile_keys)
     est = demo.estimates("buurt", model)
     codes = list(est["code"].iloc[:3])
-    mix = selection_mix(est, codes, keys)
+    mix = demo.selection(codes, model).mix
     assert mix["aandeel"].sum() == pytest.approx(1.0)
     assert (mix["laag"] <= mix["aandeel"]).all() and (mix["aandeel"] <= mix["hoog"]).all()
     big = est.iloc[:3]["huishoudens"].idxmax()
@@ -360,7 +400,7 @@ def test_pdok_failure_shows_dutch_error_and_keeps_data(monkeypatch):
 def test_bad_survey_lists_its_problems():
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_survey").set_value(
+    at.file_uploader(key=session_key("survey")).set_value(
         ("enquete.csv", b"respondent;leeftijd\n1;honderd\n", "text/csv"))
     at.run()
     assert not at.exception
@@ -371,7 +411,7 @@ def test_bad_survey_lists_its_problems():
 def test_estimate_downloads_are_readable(demo, tmp_path):
     import geopandas as gpd
 
-    from atlas_ui.report import estimates_csv, estimates_geopackage
+    from citisens_core.export import estimates_csv, estimates_geopackage
     from citisens_core.model import default_model
 
     est = demo.estimates("buurt", default_model())
@@ -379,7 +419,7 @@ def test_estimate_downloads_are_readable(demo, tmp_path):
     assert csv.splitlines()[0].startswith("code;naam;niveau")
     assert len(csv.splitlines()) == len(est) + 1
     path = tmp_path / "export.gpkg"
-    path.write_bytes(estimates_geopackage(demo.levels["buurt"], est, "buurt"))
+    path.write_bytes(estimates_geopackage(demo.levels["buurt"], est, "schattingen_buurt"))
     back = gpd.read_file(path)
     assert len(back) == len(est)
     assert {"dominant_profiel", "betrouwbaarheid", "kritische_vernieuwers_laag"} <= set(back.columns)
@@ -391,7 +431,7 @@ def test_valid_survey_refits_the_model_for_this_session():
     csv = generate_survey(600, seed=5).to_csv(index=False).encode()
     at = new_app()
     at.switch_page("pages/gegevens.py").run()
-    at.file_uploader(key="atlas_survey").set_value(("eigen.csv", csv, "text/csv"))
+    at.file_uploader(key=session_key("survey")).set_value(("eigen.csv", csv, "text/csv"))
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("eigen.csv" in m.value for m in at.success)
@@ -414,15 +454,15 @@ def test_notes_survive_page_switches_and_multi_selection_works(demo):
     codes = list(demo.levels["buurt"]["code"].iloc[:3])
     at = new_app()
     at.switch_page("pages/gebiedsanalyse.py").run()
-    at.multiselect(key="atlas_an_codes").set_value(codes).run()
+    at.multiselect(key=area_key("an_codes")).set_value(codes).run()
     assert not at.exception and not at.error
     assert at.header[0].value == "Selectie van 3 buurten"
     at.text_area[0].input("Hier loopt een buurtinitiatief voor groen.").run()
     at.switch_page("pages/profielen.py").run()
     at.switch_page("pages/gebiedsanalyse.py").run()
-    assert at.multiselect(key="atlas_an_codes").value == codes
+    assert at.multiselect(key=area_key("an_codes")).value == codes
     assert at.text_area[0].value == "Hier loopt een buurtinitiatief voor groen."
-    notes = at.session_state["atlas_notes"]
+    notes = at.session_state[session_key("notes")]
     assert "Hier loopt een buurtinitiatief voor groen." in notes.values()
 
 
@@ -442,7 +482,7 @@ def test_upload_limits_and_zipped_files(monkeypatch, tmp_path):
         zf.write(DEMO_PATH, "wijkenbuurten_2024.gpkg")
     dataset = data.load_upload(archive.name, archive.read_bytes())
     assert {"gemeente", "wijk", "buurt"} <= set(dataset.levels)
-    assert not dataset.is_demo and dataset.attribution.startswith("© Kadaster / CBS")
+    assert not dataset.fictief and dataset.attribution.startswith("© Kadaster / CBS")
 
 
 def test_unexpected_errors_show_a_dutch_message_not_a_traceback(monkeypatch):
@@ -451,7 +491,7 @@ def test_unexpected_errors_show_a_dutch_message_not_a_traceback(monkeypatch):
     def broken(self, level, model):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(data.Dataset, "estimates", broken)
+    monkeypatch.setattr(data.AreaSet, "estimates", broken)
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
@@ -467,6 +507,7 @@ def test_app_entry_warms_the_caches_before_the_first_visitor():
     import runpy
 
     from atlas_ui.data import default_engagement_model, demo_dataset
+    from citisens_core.atlas import model_fingerprint
 
     entry = runpy.run_path(str(REPO / "app.py"))
     assert Path(entry["app"]._script_path).name == "dashboard.py"
@@ -478,9 +519,9 @@ def test_app_entry_warms_the_caches_before_the_first_visitor():
 
     asyncio.run(start())
     dataset = demo_dataset()  # served from the cache the warm-up filled
-    assert dataset.is_demo
-    model = id(default_engagement_model())
-    assert ("est", dataset.most_detailed, model) in dataset._memo
+    assert dataset.fictief
+    model = model_fingerprint(default_engagement_model())
+    assert ("estimates", dataset.most_detailed, model) in dataset._memo
     assert ("payload", dataset.most_detailed, "", "Meest voorkomend profiel", None,
             model) in dataset._memo
 
@@ -521,7 +562,7 @@ def test_upload_without_any_boundary_is_refused_and_data_kept(tmp_path):
 
 def test_blank_search_says_nothing():
     at = new_app()
-    at.text_input(key="atlas_search").set_value("   ").run()
+    at.text_input(key=area_key("search")).set_value("   ").run()
     assert not at.exception
     assert not any("gevonden" in i.value for i in at.info)
 
@@ -533,7 +574,7 @@ def test_a_file_with_several_gemeenten_maps_the_chosen_one(real_cbs):
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state[DATASET_KEY] = load_file(path, path.name, key="gooi-test")
     at.run()
-    choice = at.selectbox(key="atlas_gemeente")
+    choice = at.selectbox(key=area_key("gemeente"))
     assert choice.value == ""  # a region opens on all its gemeenten
     assert len({f["properties"]["code"][2:6] for f in features(at)}) > 5
 
@@ -546,7 +587,7 @@ def test_a_file_with_several_gemeenten_maps_the_chosen_one(real_cbs):
 
 def test_the_demo_has_no_gemeente_choice():
     at = new_app()
-    assert not [s for s in at.selectbox if s.key == "atlas_gemeente"]
+    assert not [s for s in at.selectbox if s.key == area_key("gemeente")]
 
 
 def features(at: AppTest) -> list[dict]:
@@ -560,12 +601,12 @@ def test_search_outside_the_mapped_gemeente_switches_to_it(real_cbs):
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state[DATASET_KEY] = load_file(path, path.name, key="gooi-search")
     at.run()
-    at.selectbox(key="atlas_gemeente").set_value("GM0402").run()  # Hilversum
+    at.selectbox(key=area_key("gemeente")).set_value("GM0402").run()  # Hilversum
 
-    at.text_input(key="atlas_search").set_value("BU03760001").run()  # Bijvanck, Blaricum
+    at.text_input(key=area_key("search")).set_value("BU03760001").run()  # Bijvanck, Blaricum
 
     assert not at.exception
-    assert at.selectbox(key="atlas_gemeente").value == "GM0376"
+    assert at.selectbox(key=area_key("gemeente")).value == "GM0376"
     assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0376"}
 
 

@@ -13,7 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from atlas_ui.advice import SHARED_MESSAGE, file_stem, selection_name
+from atlas_ui.advice import SHARED_MESSAGE, file_stem
+from atlas_ui.state import area_key, session_key
+from citisens_core.atlas import selection_name
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "strategie.py")
 MOLENWIJK, BLOEMENBUURT, DE_HESSEL = "BU99010206", "BU99010204", "BU99010807"
@@ -22,7 +24,7 @@ MOLENWIJK, BLOEMENBUURT, DE_HESSEL = "BU99010206", "BU99010204", "BU99010807"
 def run_page(codes: list[str] | None = None, **state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
     if codes is not None:
-        at.session_state["atlas_st_codes"] = codes
+        at.session_state[area_key("st_codes")] = codes
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -58,7 +60,7 @@ def top_channel(at: AppTest) -> tuple[str, str]:
 def test_without_an_area_the_page_asks_for_one_and_shows_the_map():
     at = run_page()
     assert any("Kies hierboven een of meer gebieden" in i.value for i in at.info)
-    assert at.multiselect(key="atlas_st_codes").value == []
+    assert at.multiselect(key=area_key("st_codes")).value == []
 
 
 def test_ranked_channels_and_instruments_come_with_reasons():
@@ -88,13 +90,13 @@ def test_two_buurten_with_different_mixes_get_different_top_channels():
 def test_ondermijning_shows_the_shared_message_note():
     at = run_page([MOLENWIJK])
     assert SHARED_MESSAGE not in [i.value for i in at.info]
-    at.selectbox(key="atlas_st_thema").set_value("ondermijning").run()
+    at.selectbox(key=area_key("st_thema")).set_value("ondermijning").run()
     assert not at.exception
     assert SHARED_MESSAGE in [i.value for i in at.info]
     assert any("Ondermijning melden" in t for t in texts(at))
     # the choice survives a rerun
     at.run()
-    assert at.selectbox(key="atlas_st_thema").value == "ondermijning"
+    assert at.selectbox(key=area_key("st_thema")).value == "ondermijning"
     assert SHARED_MESSAGE in [i.value for i in at.info]
 
 
@@ -102,8 +104,8 @@ def test_planner_says_whether_the_minimum_is_met():
     at = run_page([MOLENWIJK])
     assert any("Elk aanwezig profiel wordt voor minstens 50 % bereikt" in s.value
                for s in at.success)
-    at.slider(key="atlas_st_plan_n").set_value(1)
-    at.slider(key="atlas_st_plan_min").set_value(90)
+    at.slider(key=area_key("st_plan_n")).set_value(1)
+    at.slider(key=area_key("st_plan_min")).set_value(90)
     at.run()
     assert not at.exception
     warnings = [w.value for w in at.warning]
@@ -111,7 +113,8 @@ def test_planner_says_whether_the_minimum_is_met():
 
 
 def test_planner_with_a_budget_keeps_the_effort_within_it():
-    at = run_page([DE_HESSEL], atlas_st_plan_mode="Inspanning (budget)", atlas_st_plan_budget=4)
+    at = run_page([DE_HESSEL], **{area_key("st_plan_mode"): "Inspanning (budget)",
+                                     area_key("st_plan_budget"): 4})
     plan = next(m.value for m in [*at.success, *at.warning] if m.value.startswith("Met "))
     effort = float(re.search(r"inspanning van ([\d.]+)", plan).group(1))
     assert effort <= 4
@@ -124,32 +127,32 @@ def unreached_total(at: AppTest) -> int:
 
 def test_who_we_miss_shrinks_when_a_channel_is_added_and_names_what_helps():
     at = run_page([MOLENWIJK])
-    channels = at.multiselect(key="atlas_st_mis_kanalen")
+    channels = at.multiselect(key=area_key("st_mis_kanalen"))
     assert len(channels.value) == 3  # the engine's default mix
     before = unreached_total(at)
     assert any("blijft met deze aanpak naar schatting" in unescape(t) for t in texts(at))
     channels.set_value([*channels.value, "persoonlijk", "brief"]).run()
     assert unreached_total(at) < before
-    at.multiselect(key="atlas_st_mis_kanalen").set_value([])
-    at.multiselect(key="atlas_st_mis_instrumenten").set_value([]).run()
+    at.multiselect(key=area_key("st_mis_kanalen")).set_value([])
+    at.multiselect(key=area_key("st_mis_instrumenten")).set_value([]).run()
     assert any("Kies minstens één kanaal of instrument" in i.value for i in at.info)
 
 
 def test_a_selection_on_the_map_becomes_the_area():
-    at = run_page(atlas_selected=DE_HESSEL)
+    at = run_page(**{area_key("selected"): DE_HESSEL})
     assert [h.value for h in at.header] == ["Advies voor De Hessel"]
 
 
 def test_a_click_on_the_map_extract_adds_the_area():
     click = {"selection": {"objects": {"gebieden": [{"properties": {"code": BLOEMENBUURT}}]}}}
     at = run_page([MOLENWIJK])
-    at.session_state["atlas_st_kaart"] = click
+    at.session_state[area_key("st_kaart")] = click
     at.run()
-    assert at.multiselect(key="atlas_st_codes").value == [MOLENWIJK, BLOEMENBUURT]
+    assert at.multiselect(key=area_key("st_codes")).value == [MOLENWIJK, BLOEMENBUURT]
     assert [h.value for h in at.header] == ["Advies voor Molenwijk en Bloemenbuurt"]
     # the same click, still held by the map, does not toggle it back on the next rerun
     at.run()
-    assert at.multiselect(key="atlas_st_codes").value == [MOLENWIJK, BLOEMENBUURT]
+    assert at.multiselect(key=area_key("st_codes")).value == [MOLENWIJK, BLOEMENBUURT]
 
 
 @pytest.fixture
@@ -175,21 +178,21 @@ def download(at: AppTest, media: list, key: str) -> bytes:
 
 def test_downloads_hold_the_advice_for_the_area(media):
     at = run_page([MOLENWIJK, BLOEMENBUURT])
-    note = download(at, media, "atlas_st_dl_md").decode("utf-8")
+    note = download(at, media, area_key("st_dl_md")).decode("utf-8")
     assert note.startswith("# Participatieadvies: Molenwijk en Bloemenbuurt")
     assert "## Kanalen" in note and "## Wie missen we" in note and "## Campagneplan" in note
     assert "naar schatting" in note
     assert f"]({file_stem('Molenwijk en Bloemenbuurt')}-kaart.png)" in note
-    page = download(at, media, "atlas_st_dl_html").decode("utf-8")
+    page = download(at, media, area_key("st_dl_html")).decode("utf-8")
     assert "<title>Participatieadvies: Molenwijk en Bloemenbuurt</title>" in page
     assert 'src="data:image/png;base64,' in page
-    png = download(at, media, "atlas_st_dl_png")
+    png = download(at, media, area_key("st_dl_png"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_an_unexpected_error_shows_a_dutch_message_not_a_traceback():
     at = AppTest.from_file(PAGE, default_timeout=90)
-    at.session_state["atlas_dataset"] = "geen dataset"  # a broken session
+    at.session_state[session_key("dataset")] = "geen dataset"  # a broken session
     at.run()
     assert not at.exception
     assert any("Er ging iets mis" in e.value for e in at.error)
