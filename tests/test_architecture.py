@@ -6,8 +6,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "citisens_core"
 
@@ -79,8 +77,6 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="geodata.read and geodata.postcode import each other; "
-                   "issue 10's shared normalise module removes the cycle (then drop this mark)")
 def test_no_import_cycle_inside_the_core():
     assert _cycles(_core_graph()) == []
 
