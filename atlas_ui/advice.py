@@ -18,15 +18,13 @@ from typing import Any
 import altair as alt
 import geopandas as gpd
 import pandas as pd
-import pydeck as pdk
-import shapely
 from PIL import Image, ImageDraw, ImageFont
-from shapely.geometry import box, mapping
+from shapely.geometry import box
 
 from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, styled
 from atlas_ui.classify import NO_DATA_HEX, hex_to_rgba
 from atlas_ui.format import number, pct
-from atlas_ui.maps import MODE_DOMINANT, Colouring, build_deck, fit_view, map_layer
+from atlas_ui.maps import MODE_DOMINANT, MapLayer, fit_view, map_layer
 from citisens_core.atlas import AreaSet
 from citisens_core.scheme import Scheme
 from citisens_core.strategy import DREMPEL, MissedResidents, Plan, Recommendation
@@ -248,15 +246,6 @@ def tradeoff_chart(long: pd.DataFrame, minimum: float, chosen: int | None = None
 # --- the map extract ---------------------------------------------------------------------
 
 
-def selection_outline(table: gpd.GeoDataFrame, codes: Sequence[str]) -> dict | None:
-    """The outline of the chosen areas as one GeoJSON feature (None without geometry)."""
-    geoms = table.loc[table["code"].astype(str).isin(list(codes)), "geometry"].dropna()
-    if geoms.empty:
-        return None
-    return {"type": "Feature", "properties": {},
-            "geometry": mapping(shapely.union_all(list(geoms)))}
-
-
 def selection_bounds(table: gpd.GeoDataFrame, codes: Sequence[str]
                      ) -> tuple[float, float, float, float]:
     """Bounding box of the chosen areas (the whole level when none has geometry)."""
@@ -265,16 +254,14 @@ def selection_bounds(table: gpd.GeoDataFrame, codes: Sequence[str]
     return tuple(chosen.total_bounds if len(chosen) else table.total_bounds)  # type: ignore
 
 
-def extract_deck(dataset: AreaSet, level: str, codes: Sequence[str], model: Any,
-                 scheme: Scheme) -> tuple[pdk.Deck, Colouring]:
-    """A pydeck map of the level zoomed to the chosen areas, which are outlined in black."""
+def extract_map(dataset: AreaSet, level: str, codes: Sequence[str], model: Any,
+                scheme: Scheme) -> tuple[MapLayer, dict]:
+    """The level coloured by the most common profile, and a view zoomed to the chosen areas."""
     table = dataset.levels[level]
-    colouring, payload = _dominant_layer(dataset, level, model, scheme)
     view = fit_view(_padded(selection_bounds(table, codes) if codes else
                             tuple(table.total_bounds), 0.6),
                     width_px=MAP_EXTRACT_WIDTH, height_px=MAP_EXTRACT_HEIGHT)
-    outline = selection_outline(table, codes) if codes else None
-    return build_deck(payload, view, outline), colouring
+    return _dominant_layer(dataset, level, model, scheme), view
 
 
 def _padded(bounds: Sequence[float], fraction: float) -> tuple[float, float, float, float]:
@@ -285,8 +272,7 @@ def _padded(bounds: Sequence[float], fraction: float) -> tuple[float, float, flo
     return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
 
-def _dominant_layer(dataset: AreaSet, level: str, model: Any, scheme: Scheme
-                    ) -> tuple[Colouring, dict]:
+def _dominant_layer(dataset: AreaSet, level: str, model: Any, scheme: Scheme) -> MapLayer:
     """The whole level coloured by the most common profile: the Kaart page's opening
     layer, so the memo (and the server's warm-up) serve both pages."""
     return map_layer(dataset, level, "", MODE_DOMINANT, None, model, scheme)
@@ -408,7 +394,7 @@ def map_extract_png(table: gpd.GeoDataFrame, colours: Mapping[str, str], codes: 
 
 def area_colours(dataset: AreaSet, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
     """Area code → colour of its most common profile (grey without an estimate)."""
-    colouring, _ = _dominant_layer(dataset, level, model, scheme)
+    colouring = _dominant_layer(dataset, level, model, scheme).colouring
     est = dataset.estimates(level, model)
     return dict(zip(est["code"].astype(str), colouring.colours, strict=True))
 

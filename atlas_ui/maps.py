@@ -1,21 +1,47 @@
-"""The choropleth: colours per area, the pydeck deck, the legend beside it.
+"""The choropleth: colours per area, the map in the browser, the legend beside it.
 
 The colours of the map and of the legend come from the same
 :class:`Colouring`, so they always match.
+
+The map transport. A national map has about 11,000 areas and 230,000
+vertices, so the geometry travels to the browser once per data set and the
+colourings, texts and selection travel as small updates:
+
+* :class:`MapGeometry` holds the areas of one map as flat arrays (GeoArrow
+  layout from ``shapely.to_ragged_array``: float32 coordinates and offsets)
+  plus the fixed per-area properties (code, name, inhabitants, most common
+  profiles). :func:`draw_map` sends it as Arrow in an element of its own that
+  does not change between reruns, so Streamlit's message cache replaces it by
+  its hash (the browser reports which it holds) and it crosses the wire once.
+* :class:`MapLayer` adds per area a fill colour (RGBA) and the tooltip's value
+  text, a few bytes per area: that is what a recolouring or a click sends.
+* ``kaart.js`` (a ``st.components.v2`` component) draws both with deck.gl
+  9.4 (``static/deckgl``, served by Streamlit's static file serving, cached by
+  the browser) and reports a click as the trigger ``klik``.
+
+To add to the map: a per-area property is a column of ``MapLayer.properties``
+(or of the fixed properties) and can be used in the tooltip as ``{column}``;
+colour (incl. alpha, e.g. paleness for doubt) is the ``r, g, b, a`` columns.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pydeck as pdk
+import pyarrow as pa
+import shapely
+import streamlit as st
 
 from atlas_ui.classify import (
+    FILL_ALPHA,
     NO_DATA_HEX,
     NO_DATA_LABEL,
     LegendEntry,
@@ -28,7 +54,6 @@ from atlas_ui.classify import (
 from atlas_ui.format import figure_label, figure_value, number, pct
 from citisens_core.atlas import model_fingerprint
 from citisens_core.demographics import SHARE_COLUMNS
-from citisens_core.geodata import to_geojson_payload
 from citisens_core.scheme import Scheme
 
 LAYER_ID = "gebieden"
@@ -38,11 +63,22 @@ MODE_FIGURE = "CBS-cijfer"
 MODES = (MODE_DOMINANT, MODE_PROFILE, MODE_FIGURE)
 MAP_HEIGHT = 600
 
+#: Tooltip per area; ``{field}`` is a column of the layer's or the fixed properties,
+#: substituted as text (escaped in the browser).
 TOOLTIP_HTML = (
     "<b>{naam}</b> <span style='opacity:.8'>({code})</span><br/>"
     "Inwoners: {inwoners_tekst}<br/>{waarde_label}: {waarde_tekst}<br/>"
     "<span style='opacity:.8'>Vaakst: {top_tekst}</span>"
 )
+TOOLTIP_STYLE = {"backgroundColor": "#1b1b1b", "color": "white", "fontSize": "15px"}
+#: deck.gl's own bundle (MIT), served from static/ by Streamlit and cached by the browser.
+DECK_URL = "./app/static/deckgl/deck.gl-9.4.0.min.js"
+#: Outline between areas: white, thin.
+AREA_LINE = {"kleur": [255, 255, 255, 220], "breedte": 0.7}
+
+_kaart = st.components.v2.component(
+    "atlas_kaart", js=(Path(__file__).with_name("kaart.js")).read_text(encoding="utf-8"),
+    isolate_styles=False)
 
 
 @dataclass(frozen=True)
@@ -55,17 +91,37 @@ class Colouring:
     legend: list[LegendEntry]
 
 
+def _texts(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
+    """``fmt`` of every finite value, NO_DATA_LABEL elsewhere; formats each distinct value once."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), NO_DATA_LABEL, dtype=object)
+    finite = np.isfinite(values)
+    unique, inverse = np.unique(values[finite], return_inverse=True)
+    out[finite] = np.array([fmt(v) for v in unique], dtype=object)[inverse]
+    return out
+
+
+def _shares_of(est: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
+    """Per row the share of the profile named in `keys` (NaN where there is none)."""
+    columns = [c for c in pd.unique(keys[pd.notna(keys)])]
+    shares = np.full(len(est), np.nan)
+    for key in columns:
+        rows = keys == key
+        shares[rows] = est[key].to_numpy(dtype=float)[rows]
+    return shares
+
+
 def colour_dominant(est: pd.DataFrame, scheme: Scheme) -> Colouring:
     """Categorical colours by the most common profile (the scheme's colours)."""
     names = scheme.names()
     kleur = {p.key: p.kleur for p in scheme.profielen}
-    has = est["heeft_schatting"].to_numpy()
-    dominant = est["dominant_profiel"].astype(str).to_numpy()
-    colours = [kleur.get(d, NO_DATA_HEX) if h else NO_DATA_HEX
-               for d, h in zip(dominant, has, strict=True)]
-    texts = [f"{names.get(d, d)} ({pct(est[d].iloc[i])})" if h else NO_DATA_LABEL
-             for i, (d, h) in enumerate(zip(dominant, has, strict=True))]
-    legend = [LegendEntry(p.kleur, p.naam, int(((dominant == p.key) & has).sum()))
+    has = est["heeft_schatting"].to_numpy(dtype=bool)
+    dominant = np.where(has, est["dominant_profiel"].astype(object).to_numpy(), None)
+    colours = pd.Series(dominant, dtype=object).map(kleur).fillna(NO_DATA_HEX).tolist()
+    share = _texts(_shares_of(est, dominant), pct)
+    label = pd.Series(dominant, dtype=object).map(names).fillna("").to_numpy()
+    texts = np.where(has, label + " (" + share + ")", NO_DATA_LABEL).tolist()
+    legend = [LegendEntry(p.kleur, p.naam, int((dominant == p.key).sum()))
               for p in scheme.profielen]
     legend = [e for e in legend if e.count] or legend
     if (~has).any():
@@ -76,7 +132,7 @@ def colour_dominant(est: pd.DataFrame, scheme: Scheme) -> Colouring:
 def colour_profile(est: pd.DataFrame, key: str, scheme: Scheme) -> Colouring:
     """Sequential classes (quantiles) of one profile's estimated share."""
     values = est[key].to_numpy(dtype=float).copy()
-    values[~est["heeft_schatting"].to_numpy()] = np.nan
+    values[~est["heeft_schatting"].to_numpy(dtype=bool)] = np.nan
     return _sequential(values, f"Aandeel {scheme.profile(key).naam}",
                        lambda v: pct(v, 1), lambda v: pct(v))
 
@@ -92,57 +148,132 @@ def colour_figure(table: pd.DataFrame, column: str) -> Colouring:
 def _sequential(values: np.ndarray, title: str, edge_fmt, value_fmt) -> Colouring:
     edges = class_breaks(values)
     classes = classify(values, edges)
-    palette = sequential_colours(max(len(edges) - 1, 0))
-    colours = [palette[c] if c >= 0 else NO_DATA_HEX for c in classes]
-    texts = [value_fmt(v) if np.isfinite(v) else NO_DATA_LABEL for v in values]
+    palette = np.array([*sequential_colours(max(len(edges) - 1, 0)), NO_DATA_HEX], dtype=object)
+    colours = palette[np.where(classes >= 0, classes, len(palette) - 1)].tolist()
+    texts = _texts(values, value_fmt).tolist()
     return Colouring(title, colours, texts, sequential_legend(values, edges, classes, edge_fmt))
 
 
 def top_profiles_text(est: pd.DataFrame, scheme: Scheme, n: int = 2) -> list[str]:
     """Per area "Naam 24 % · Naam 18 %" of its most common profiles."""
     names = scheme.names()
-    out = []
-    for _, row in est.iterrows():
-        if not row["heeft_schatting"]:
-            out.append(NO_DATA_LABEL)
-            continue
-        keys = [row["dominant_profiel"], row["tweede_profiel"]][:n]
-        out.append(" · ".join(f"{names.get(k, k)} {pct(row[k])}" for k in keys))
-    return out
+    has = est["heeft_schatting"].to_numpy(dtype=bool)
+    parts = []
+    for column in ("dominant_profiel", "tweede_profiel")[:n]:
+        keys = np.where(has, est[column].astype(object).to_numpy(), None)
+        label = pd.Series(keys, dtype=object).map(names).fillna("").to_numpy()
+        parts.append(label + " " + _texts(_shares_of(est, keys), pct))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + " · " + part
+    return np.where(has, joined, NO_DATA_LABEL).tolist()
 
 
-def base_payload(table: gpd.GeoDataFrame) -> dict:
-    """GeoJSON of a level with the fixed properties (code, naam, inwoners)."""
-    frame = table[["code", "naam", "inwoners", "geometry"]].copy()
-    frame["inwoners_tekst"] = [number(v) for v in frame["inwoners"]]
-    payload = to_geojson_payload(frame, ["code", "naam", "inwoners_tekst"])
-    return payload
+# --- the transport -----------------------------------------------------------------------
 
 
-def coloured_payload(base: dict, table: pd.DataFrame, colouring: Colouring,
-                     top_text: list[str]) -> dict:
-    """Copy of the base payload with colour and tooltip fields per feature.
+@dataclass(frozen=True)
+class MapGeometry:
+    """The areas of one map as flat arrays, with their fixed properties.
 
-    Features are matched on ``code``: areas without geometry are not in the
-    payload. Text values are plain; Streamlit HTML-escapes every substituted
-    tooltip field itself, so escaping here would show ``&amp;``.
+    Attributes
+    ----------
+    id : str
+        Content hash: the browser keeps geometries by it.
+    arrays : dict of str to pyarrow.Table
+        ``xy`` (float32 lon, lat pairs), ``ringen``, ``delen``, ``gebieden``
+        (int32 start offsets of rings, polygon parts and areas).
+    properties : pandas.DataFrame
+        One row per area in drawing order; ``code`` first.
+    bounds : tuple of float
+        (minx, miny, maxx, maxy) of all areas.
     """
-    by_code = {str(c): i for i, c in enumerate(table["code"].astype(str))}
-    features = []
-    for feature in base["features"]:
-        props = feature["properties"]
-        i = by_code.get(str(props["code"]))
-        if i is None:
-            continue
-        features.append({
-            "type": "Feature",
-            "geometry": feature["geometry"],
-            "properties": {**props, "kleur": hex_to_rgba(colouring.colours[i]),
-                           "waarde_label": colouring.title,
-                           "waarde_tekst": colouring.values_text[i],
-                           "top_tekst": top_text[i]},
-        })
-    return {"type": "FeatureCollection", "features": features}
+
+    id: str
+    arrays: dict[str, pa.Table]
+    properties: pd.DataFrame
+    bounds: tuple[float, float, float, float]
+
+    @property
+    def codes(self) -> list[str]:
+        return self.properties["code"].tolist()
+
+    def with_properties(self, extra: pd.DataFrame) -> MapGeometry:
+        """The same geometry with more fixed properties (rows in drawing order)."""
+        properties = pd.concat([self.properties, extra.reset_index(drop=True)], axis=1)
+        digest = hashlib.blake2b(self.id.encode(), digest_size=12)
+        digest.update(pd.util.hash_pandas_object(properties, index=False).to_numpy().tobytes())
+        return MapGeometry(digest.hexdigest(), self.arrays, properties, self.bounds)
+
+
+def pack_geometry(table: gpd.GeoDataFrame) -> MapGeometry:
+    """Areas with polygon geometry (WGS84) as flat arrays; others are left out.
+
+    Fixed properties: ``code``, ``naam`` and ``inwoners_tekst``.
+    """
+    geoms = table.geometry.to_numpy()
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    parts, index = parts[polygonal], index[polygonal]
+    drawn = np.unique(index)
+    # renumber the areas 0..n-1 in table order so the parts gather per area
+    multi = shapely.multipolygons(parts, indices=np.searchsorted(drawn, index))
+    _, coords, (rings, polygon_parts, areas) = shapely.to_ragged_array(multi)
+    rows = table.iloc[drawn]
+    properties = pd.DataFrame({
+        "code": rows["code"].astype(str).to_numpy(),
+        "naam": rows["naam"].astype(str).to_numpy(),
+        "inwoners_tekst": _texts(pd.to_numeric(rows["inwoners"], errors="coerce")
+                                 .to_numpy(dtype=float), number)})
+    xy = coords.astype(np.float32).ravel()
+    digest = hashlib.blake2b(xy.tobytes(), digest_size=12)
+    digest.update(pd.util.hash_pandas_object(properties, index=False).to_numpy().tobytes())
+    arrays = {"xy": pa.table({"xy": xy}),
+              "ringen": pa.table({"start": rings.astype(np.int32)}),
+              "delen": pa.table({"start": polygon_parts.astype(np.int32)}),
+              "gebieden": pa.table({"start": areas.astype(np.int32)})}
+    bounds = tuple(float(v) for v in shapely.total_bounds(multi)) if len(multi) else \
+        (math.nan,) * 4
+    return MapGeometry(digest.hexdigest(), arrays, properties, bounds)
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One colouring of a map: per area (in the geometry's order) colour and texts.
+
+    Attributes
+    ----------
+    geometry : MapGeometry
+    colouring : Colouring
+        What the legend shows.
+    properties : pandas.DataFrame
+        ``r, g, b, a`` (uint8) and ``waarde_tekst``; more columns may be added
+        and used in the tooltip.
+    """
+
+    geometry: MapGeometry
+    colouring: Colouring
+    properties: pd.DataFrame
+
+
+def _rgba(colours: Sequence[str], alpha: int = FILL_ALPHA) -> pd.DataFrame:
+    """Hex colours → uint8 columns r, g, b, a (each distinct colour converted once)."""
+    unique, inverse = np.unique(np.asarray(colours, dtype=object).astype(str),
+                                return_inverse=True)
+    table = np.array([hex_to_rgba(c, alpha) for c in unique], dtype=np.uint8).reshape(-1, 4)
+    rgba = table[inverse]
+    return pd.DataFrame(rgba, columns=["r", "g", "b", "a"])
+
+
+def layer_of(geometry: MapGeometry, table: pd.DataFrame, colouring: Colouring) -> MapLayer:
+    """The colouring of `table`'s rows, in the order the geometry draws them."""
+    order = pd.Index(table["code"].astype(str)).get_indexer(geometry.properties["code"])
+    if (order < 0).any():
+        raise ValueError("map geometry holds areas the table does not")
+    properties = _rgba(np.asarray(colouring.colours, dtype=object)[order])
+    properties["waarde_tekst"] = pd.Categorical(
+        np.asarray(colouring.values_text, dtype=object)[order])
+    return MapLayer(geometry, colouring, properties)
 
 
 def fit_view(bounds: tuple[float, float, float, float], width_px: int = 600,
@@ -165,8 +296,11 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = 600,
 
 
 def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, model,
-              scheme: Scheme) -> tuple[Colouring, dict]:
-    """Colouring and GeoJSON payload of one map view, computed once per dataset and view.
+              scheme: Scheme) -> MapLayer:
+    """One map view (level, gemeente, colouring), computed once per dataset and view.
+
+    The geometry is packed once per level and gemeente, its fixed texts once
+    per model; only the colouring is built per view.
 
     Parameters
     ----------
@@ -179,57 +313,76 @@ def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, 
     model : EngagementModel
     scheme : Scheme
     """
-    def compute() -> tuple[Colouring, dict]:
+    def view_rows():
         inside = dataset.in_gemeente(level, gemeente)
-        table = dataset.levels[level][inside]
-        est = dataset.estimates(level, model)[inside.to_numpy()]
+        return dataset.levels[level][inside], dataset.estimates(level, model)[inside.to_numpy()]
+
+    def geometry() -> MapGeometry:
+        table, est = view_rows()
+        shapes = dataset.memo(("geometrie", level, gemeente), lambda: pack_geometry(table))
+        order = pd.Index(est["code"].astype(str)).get_indexer(shapes.properties["code"])
+        top = np.asarray(top_profiles_text(est, scheme), dtype=object)[order]
+        return shapes.with_properties(pd.DataFrame({"top_tekst": top}))
+
+    def compute() -> MapLayer:
+        table, est = view_rows()
         if mode == MODE_PROFILE:
             colouring = colour_profile(est, param, scheme)
         elif mode == MODE_FIGURE:
             colouring = colour_figure(table, param)
         else:
             colouring = colour_dominant(est, scheme)
-        base = dataset.memo(("base", level, gemeente), lambda: base_payload(table))
-        return colouring, coloured_payload(base, table, colouring, top_profiles_text(est, scheme))
+        shapes = dataset.memo(("geometrie", level, gemeente, id(model)), geometry)
+        return layer_of(shapes, table, colouring)
 
     key = ("payload", level, gemeente, mode, param, model_fingerprint(model))
     return dataset.memo(key, compute)
 
 
-def build_deck(payload: dict, view: dict, selected: dict | None = None) -> pdk.Deck:
-    """The pydeck map: choropleth layer, outline of the selected area, no basemap.
+def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: str,
+             height: int = MAP_HEIGHT, on_click: Callable[[], None] | None = None) -> None:
+    """Draw the map: the geometry (sent once, see the module docstring), then the layer.
 
     Parameters
     ----------
-    payload : dict
-        From :func:`coloured_payload`.
+    layer : MapLayer
     view : dict
-        From :func:`fit_view`; kept unchanged between reruns so the user's own
-        zoom and pan survive.
-    selected : dict, optional
-        The selected area's GeoJSON feature, drawn as a thick outline.
+        From :func:`fit_view`; the map moves to it only when it changes, so
+        the user's own zoom and pan survive reruns.
+    selected : sequence of str
+        Codes of areas drawn with a thick black outline.
+    key : str
+        Widget key; in `on_click`, :func:`clicked_code` (key) is the clicked
+        area's code, or None for a click beside the areas.
+    height : int
+        Pixels.
+    on_click : callable, optional
+        Called (as a Streamlit callback, before the rerun) after a click.
     """
-    layers = [pdk.Layer(
-        "GeoJsonLayer", id=LAYER_ID, data=payload, pickable=True, stroked=True, filled=True,
-        get_fill_color="properties.kleur", get_line_color=[255, 255, 255, 220],
-        line_width_min_pixels=0.7, auto_highlight=True, highlight_color=[255, 255, 255, 90],
-    )]
-    if selected is not None:
-        layers.append(pdk.Layer(
-            "GeoJsonLayer", id="selectie",
-            data={"type": "FeatureCollection", "features": [selected]},
-            pickable=False, stroked=True, filled=False, get_line_color=[0, 0, 0, 255],
-            line_width_min_pixels=3,
-        ))
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(**view),
-        # No basemap, so the map works offline. Leave map_style at pydeck's default
-        # sentinel: an explicit None makes Streamlit fetch its CARTO basemap.
-        map_provider=None,
-        tooltip={"html": TOOLTIP_HTML,
-                 "style": {"backgroundColor": "#1b1b1b", "color": "white", "fontSize": "15px"}},
-    )
+    geometry = layer.geometry
+    _kaart(key=f"{key}_geometrie", data={"rol": "geometrie", "id": geometry.id,
+                                          **geometry.arrays, "eigenschappen": geometry.properties})
+    colours = layer.properties[["r", "g", "b", "a"]].to_numpy()
+    tooltip = TOOLTIP_HTML.replace("{waarde_label}", html.escape(layer.colouring.title))
+    _kaart(key=key, data={
+        "rol": "kaart", "geometrie": geometry.id, "kleuren": layer.properties,
+        "versie": hashlib.blake2b(colours.tobytes(), digest_size=8).hexdigest(),
+        "selectie": [str(c) for c in selected], "view": view, "laag": LAYER_ID,
+        "tooltip": tooltip, "tooltip_stijl": TOOLTIP_STYLE, "lijn": AREA_LINE,
+        "hoogte": height, "deck_url": DECK_URL,
+        "beschrijving": f"Kaart: {layer.colouring.title.lower()} per gebied",
+    }, on_klik_change=on_click or _no_callback)
+
+
+def _no_callback() -> None:
+    """A click is still reported (clicked_code) when the page reads it after the rerun."""
+
+
+def clicked_code(key: str) -> str | None:
+    """The code of the area just clicked on the map `key` (None: beside the areas)."""
+    state = st.session_state.get(key)
+    code = state.get("klik") if state else None
+    return None if code is None else str(code)
 
 
 def legend_html(title: str, entries: list[LegendEntry]) -> str:

@@ -244,16 +244,41 @@ def estimate_areas(areas: pd.DataFrame, model=None, parents: pd.DataFrame | None
         model = default_model()
     keys = list(model.profile_keys)
     marginals = area_marginals(areas, parents)
-    cells = cell_mix(marginals, model.cell_seed)
     link = np.asarray(model.link_probabilities)
-    mix = _renormalise(cells @ link)
-    boot = np.einsum("nc,bck->bnk", cells, np.asarray(model.bootstrap_probabilities),
-                     optimize=True)
+    mix, spread = _mix_and_spread(marginals, model)
     households = _households(areas)
-    variance = boot.var(axis=0) + _finite_population_variance(mix, households) \
+    variance = spread + _finite_population_variance(mix, households) \
         + _borrowed_variance(marginals, model.cell_seed, link)
     low, high = _logit_interval(mix, variance)
     return _result_table(areas, keys, mix, low, high, marginals, households)
+
+
+#: Areas per block of the cell mix and the bootstrap: memory stays near
+#: ``CHUNK_AREAS × N_CELLS × 8`` bytes (IPF) and ``CHUNK_AREAS × replicates × profiles × 8``
+#: (bootstrap) instead of growing with the country's 460,000 postcodes.
+CHUNK_AREAS = 20_000
+
+
+def _mix_and_spread(marginals: Marginals, model) -> tuple[np.ndarray, np.ndarray]:
+    """Profile mix per area and its variance over the bootstrap refits, in blocks of areas.
+
+    Each block is raked on its own, so IPF stops when that block has converged
+    (within its tolerance), not when the whole table has.
+    """
+    link = np.asarray(model.link_probabilities)
+    boot_links = np.asarray(model.bootstrap_probabilities)
+    n = len(next(iter(marginals.source.values())))
+    mix = np.empty((n, link.shape[1]))
+    spread = np.empty_like(mix)
+    for start in range(0, n, CHUNK_AREAS):
+        block = slice(start, start + CHUNK_AREAS)
+        part = Marginals({d: v[block] for d, v in marginals.values.items()},
+                         {d: v[block] for d, v in marginals.source.items()})
+        cells = cell_mix(part, model.cell_seed)
+        mix[block] = _renormalise(cells @ link)
+        boot = np.einsum("nc,bck->bnk", cells, boot_links, optimize=True)
+        spread[block] = boot.var(axis=0)
+    return mix, spread
 
 
 def _renormalise(mix: np.ndarray) -> np.ndarray:

@@ -16,13 +16,12 @@ from atlas_ui.layout import (
     set_kept,
 )
 from atlas_ui.maps import (
-    LAYER_ID,
-    MAP_HEIGHT,
     MODE_DOMINANT,
     MODE_FIGURE,
     MODE_PROFILE,
     MODES,
-    build_deck,
+    clicked_code,
+    draw_map,
     fit_view,
     legend_html,
     map_layer,
@@ -32,44 +31,13 @@ from atlas_ui.search import search_areas
 from atlas_ui.state import area_key
 
 VIEWS_KEY = area_key("views")
-CLICK_KEY = area_key("last_click")
 SEARCH_DONE_KEY = area_key("search_done")
 MAP_KEY = area_key("kaart")
 
 
-def clicked_code() -> str | None:
-    """The code of the area clicked on the map, read before the map is drawn again."""
-    event = st.session_state.get(MAP_KEY)
-    if not event:
-        return None
-    objects = (event.get("selection") or {}).get("objects") or {}
-    picked = objects.get(LAYER_ID) or []
-    if not picked:
-        return None
-    obj = picked[0]
-    props = obj.get("properties") or {}
-    code = props.get("code", obj.get("code"))
-    return None if code is None else str(code)
-
-
-def apply_click() -> None:
-    """A new click selects its area; clearing the map's selection (✕) deselects it.
-
-    The widget keeps reporting its last click on every rerun, so only a change
-    counts: a search can then select another area without the old click winning.
-    """
-    if MAP_KEY not in st.session_state:
-        # the map was not drawn in the last run (another page): keep the selection
-        st.session_state[CLICK_KEY] = None
-        return
-    code = clicked_code()
-    previous = st.session_state.get(CLICK_KEY)
-    if code != previous:
-        st.session_state[CLICK_KEY] = code
-        if code is not None:
-            select(code)
-        elif previous is not None:
-            select(None)
+def on_map_click() -> None:
+    """A click on an area selects it; a click beside the areas clears the selection."""
+    select(clicked_code(MAP_KEY))
 
 
 def colouring_controls(sch):
@@ -153,7 +121,6 @@ def page():
     dataset = current_dataset()
     model = current_model()
     sch = scheme()
-    apply_click()
     st.title(f"Kaart — {dataset.title}")
     views = st.session_state.setdefault(VIEWS_KEY, {})
     top = st.columns([1.5, 1, 1.2])
@@ -175,21 +142,18 @@ def page():
     if view_key not in views:
         views[view_key] = fit_view(tuple(table.total_bounds))
 
-    colouring, payload = map_layer(dataset, level, gemeente, mode, param, model, sch)
+    layer = map_layer(dataset, level, gemeente, mode, param, model, sch)
+    colouring = layer.colouring
     code = selected_code()
-    outline = next((f for f in payload["features"] if f["properties"]["code"] == code), None)
-    deck = build_deck(payload, views[view_key], outline)
 
-    # room for the map's own toolbar (✕, full screen), which floats above its top edge
-    st.html("<div style='height:1.6rem'></div>")
     left, right = st.columns([2.2, 1])
     with left:
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY,
-                        height=MAP_HEIGHT)
+        draw_map(layer, views[view_key], [code] if code else [], key=MAP_KEY,
+                 on_click=on_map_click)
         attribution(dataset)
         if code is not None:
-            st.caption("Na een klik toont de kaart de andere gebieden lichter; met ✕ boven de "
-                       "kaart heft u de keuze op.")
+            st.caption("Zwart omlijnd: het gekozen gebied. Klik naast de gebieden om de keuze "
+                       "op te heffen.")
         for warning in dataset.waarschuwingen[:3]:
             st.caption(f"Let op: {warning}")
         without_figures = int((est["betrouwbaarheid"] == "zeer laag").sum())

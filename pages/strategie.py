@@ -8,7 +8,7 @@ from atlas_ui.advice import (
     MAP_EXTRACT_HEIGHT,
     SHARED_MESSAGE,
     area_colours,
-    extract_deck,
+    extract_map,
     file_stem,
     map_extract_png,
     missed_table,
@@ -32,7 +32,7 @@ from atlas_ui.layout import (
     selected_code,
     set_kept,
 )
-from atlas_ui.maps import LAYER_ID, legend_html
+from atlas_ui.maps import clicked_code, draw_map, legend_html
 from atlas_ui.panels import CONFIDENCE_TEXT
 from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.atlas import Selection, model_fingerprint
@@ -54,7 +54,6 @@ PHASE_KEY = area_key("st_fase")
 STEP_KEY = area_key("st_trede")
 MAP_KEY = area_key("st_kaart")
 SEEN_KEY = area_key("st_seen_selected")
-CLICK_KEY = area_key("st_last_click")
 PLAN_MODE_KEY = area_key("st_plan_mode")
 PLAN_N_KEY = area_key("st_plan_n")
 PLAN_BUDGET_KEY = area_key("st_plan_budget")
@@ -90,18 +89,10 @@ def follow_map_selection(dataset) -> None:
         set_kept(CODES_KEY, [code])
 
 
-def apply_extract_click(dataset) -> None:
+def on_extract_click() -> None:
     """A click on the map extract adds the area to the selection, or removes it."""
-    event = st.session_state.get(MAP_KEY) or {}
-    picked = ((event.get("selection") or {}).get("objects") or {}).get(LAYER_ID) or []
-    code = None
-    if picked:
-        props = picked[0].get("properties") or {}
-        code = props.get("code", picked[0].get("code"))
-        code = None if code is None else str(code)
-    if code == st.session_state.get(CLICK_KEY):
-        return
-    st.session_state[CLICK_KEY] = code
+    dataset = current_dataset()
+    code = clicked_code(MAP_KEY)
     store = st.session_state.get(KEPT_KEY, {})
     level = st.session_state.get(LEVEL_KEY, store.get(LEVEL_KEY)) or dataset.most_detailed
     if code is None or dataset.level_of(code) != level:
@@ -153,9 +144,10 @@ def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
     left, right = st.columns([1.15, 1])
     with left:
         st.subheader("Kaart")
-        deck, colouring = extract_deck(dataset, level, list(choice.codes), model, sch)
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY,
-                        height=MAP_EXTRACT_HEIGHT)
+        layer, view = extract_map(dataset, level, list(choice.codes), model, sch)
+        colouring = layer.colouring
+        draw_map(layer, view, list(choice.codes), key=MAP_KEY, height=MAP_EXTRACT_HEIGHT,
+                 on_click=on_extract_click)
         attribution(dataset)
         st.caption("Zwart omlijnd: de gekozen gebieden. Klik op een gebied om het toe te voegen "
                    "of weg te halen.")
@@ -371,15 +363,13 @@ def page():
     st.caption(f"{dataset.title}. Welke kanalen en participatievormen passen bij de inwoners "
                f"van een gebied, en wie mist een plan? {GROUP_REMINDER}")
     follow_map_selection(dataset)
-    apply_extract_click(dataset)
     level, codes = pick_areas(dataset)
     thema, fase, trede = pick_context(rules, sch)
     if not codes:
         st.info("Kies hierboven een of meer gebieden, klik op de kaart hieronder, of selecteer "
                 "een gebied op de pagina Kaart.")
-        deck, _ = extract_deck(dataset, level, [], model, sch)
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY,
-                        height=MAP_EXTRACT_HEIGHT)
+        layer, view = extract_map(dataset, level, [], model, sch)
+        draw_map(layer, view, key=MAP_KEY, height=MAP_EXTRACT_HEIGHT, on_click=on_extract_click)
         attribution(dataset)
         return
     choice = dataset.selection(codes, model)

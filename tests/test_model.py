@@ -356,13 +356,21 @@ def test_cli_fit_writes_a_model(tmp_path, capsys, scheme):
     csv = tmp_path / "enquete.csv"
     generate_survey(1200, seed=4, scheme=scheme).to_csv(csv, index=False)
     out = tmp_path / "model.joblib"
-    code = main(["fit", str(csv), "--out", str(out), "--bootstrap", "5"])
+    code = main(["fit", str(csv), "--out", str(out), "--bootstrap", "5", "--diagnostics"])
     printed = capsys.readouterr().out
     assert code == 0
     assert "aanbevolen" in printed and "ARI vs ware_profiel" in printed
     model = load_model(out)
     assert model.bootstrap_probabilities.shape[0] == 5
     assert model.diagnostics is not None and model.source == "enquête enquete.csv"
+
+
+def test_cli_fit_skips_the_slow_diagnostics_unless_asked(tmp_path, scheme):
+    csv = tmp_path / "enquete.csv"
+    generate_survey(1200, seed=4, scheme=scheme).to_csv(csv, index=False)
+    out = tmp_path / "model.joblib"
+    assert main(["fit", str(csv), "--out", str(out), "--bootstrap", "5"]) == 0
+    assert load_model(out).diagnostics is None
 
 
 def test_cli_fit_lists_survey_problems(tmp_path, capsys):

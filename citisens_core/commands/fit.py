@@ -14,8 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheme", type=Path, help="profile scheme YAML (default: built in)")
     parser.add_argument("--bootstrap", type=int, default=40,
                         help="bootstrap replicates of the demographic link (default 40)")
-    parser.add_argument("--no-diagnostics", action="store_true",
-                        help="skip the table that compares numbers of profiles (saves seconds)")
+    parser.add_argument("--diagnostics", action="store_true",
+                        help="also compare numbers of profiles (silhouette, BIC per k); this "
+                             "refits the segmentation for every k and takes a minute or more")
+    parser.add_argument("--no-diagnostics", action="store_false", dest="diagnostics",
+                        help="the default; kept so existing scripts keep working")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"survey {exc.source}: " + "; ".join(exc.problems)) from exc
     try:
         model = fit_engagement_model(
-            survey, scheme, n_bootstrap=args.bootstrap, diagnostics=not args.no_diagnostics,
+            survey, scheme, n_bootstrap=args.bootstrap, diagnostics=args.diagnostics,
             random_state=args.seed, source=f"enquête {args.survey.name}",
             progress=lambda fraction, message: print(f"[{fraction:4.0%}] {message}", flush=True))
     except (ModelError, ValueError) as exc:

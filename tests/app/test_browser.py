@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: tree clean: ``UPDATE_SCREENSHOTS=1 python -m pytest tests/app/test_browser.py``.
 README_SHOTS = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1600, "height": 1000}
-CANVAS = "[data-testid=stDeckGlJsonChart] canvas"
+CANVAS = ".atlas-kaart canvas"
+#: The map has drawn its polygons (kaart.js marks the colouring it drew).
+MAP_DRAWN = ".atlas-kaart[data-geladen] canvas"
 TIMEOUT_MS = 60_000
 
 
@@ -67,11 +69,10 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     page = browser.new_page(viewport=VIEWPORT)
     start = time.perf_counter()
     page.goto(app_url)
-    page.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
     timings["eerste kaart (s)"] = time.perf_counter() - start
     page.get_by_text("Fictieve demogemeente — gegenereerde gegevens").first.wait_for()
     wait_idle(page)
-    page.wait_for_timeout(1500)  # let deck.gl draw the polygons
 
     # click the centre of the map: the buurt there must be named in the side panel
     expected = centre_buurt()
@@ -110,6 +111,19 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     timed("naar gegevens (s)", timings, lambda: goto_page(page, "Gegevens", "Huidige gegevens"))
     page.screenshot(path=str(shots / "gegevens.png"), full_page=True)
 
+    # the strategy page's map extract: a click adds or removes the area under it
+    goto_page(page, "Strategie", "Welke kanalen")
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    advice = page.get_by_role("heading", name=f"Advies voor {expected}")
+    chosen_before = advice.count() > 0
+    box = page.locator(CANVAS).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    if chosen_before:
+        page.get_by_text("Kies hierboven een of meer gebieden").first.wait_for(timeout=TIMEOUT_MS)
+    else:
+        advice.first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
     if real_cbs_optional is not None:
         path = real_cbs_optional / "buurt-2015" / "gooi_en_vechtstreek.geojson"
 
@@ -119,16 +133,15 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
         timed("echte CBS-upload (s)", timings, upload)
         wait_idle(page)
         goto_page(page, "Kaart", "gooi_en_vechtstreek.geojson")
-        page.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+        page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
         assert page.get_by_text("© Kadaster / CBS").first.is_visible()
         assert page.locator("[aria-label=Legenda]").first.is_visible()
-        page.wait_for_timeout(1500)
         page.screenshot(path=str(tmp_path / "echte-cbs.png"))
 
     second = browser.new_page(viewport=VIEWPORT)
     start = time.perf_counter()
     second.goto(app_url)
-    second.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+    second.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
     timings["eerste kaart, volgende bezoeker (s)"] = time.perf_counter() - start
     second.close()
 

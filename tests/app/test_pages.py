@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from atlas_ui.classify import NO_DATA_HEX, class_breaks, classify
 from atlas_ui.compare import notable_differences
 from atlas_ui.data import DEMO_PATH, load_file
+from atlas_ui.layout import SELECTED_KEY
 from atlas_ui.maps import LAYER_ID, TOOLTIP_HTML, colour_dominant, colour_profile, fit_view
 from atlas_ui.report import analysis_markdown
 from atlas_ui.search import normalise_postcode, search_areas
@@ -26,6 +27,7 @@ from citisens_core.geodata import read_areas
 from citisens_core.scheme import load_scheme
 
 from .conftest import REPO
+from .mapdata import map_elements
 
 TIMEOUT = 90
 PAGES = ["pages/kaart.py", "pages/gebiedsanalyse.py", "pages/vergelijken.py",
@@ -49,10 +51,9 @@ def new_app() -> AppTest:
     return at
 
 
-def deck_spec(at: AppTest) -> dict:
-    charts = at.get("deck_gl_json_chart")
-    assert charts, "no map on the page"
-    return json.loads(charts[0].proto.json)
+def kaart(at: AppTest) -> dict:
+    """The Kaart page's map as the browser receives it."""
+    return map_elements(at)[0]
 
 
 def texts(at: AppTest) -> str:
@@ -63,10 +64,8 @@ def texts(at: AppTest) -> str:
 
 
 def click(at: AppTest, code: str) -> AppTest:
-    """Simulate a click on an area the way Streamlit reports a pydeck selection."""
-    at.session_state[area_key("kaart")] = {"selection": {
-        "indices": {LAYER_ID: [0]},
-        "objects": {LAYER_ID: [{"type": "Feature", "properties": {"code": code}}]}}}
+    """A click on an area selects it (the map's callback; the browser test clicks for real)."""
+    at.session_state[SELECTED_KEY] = code
     at.run()
     assert not at.exception, at.exception
     return at
@@ -77,12 +76,11 @@ def click(at: AppTest, code: str) -> AppTest:
 def test_opens_on_the_demo_buurt_map_without_clicks(demo_buurten):
     at = new_app()
     assert "fictieve demogemeente" in at.title[0].value
-    spec = deck_spec(at)
-    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == LAYER_ID)
-    codes = {f["properties"]["code"] for f in layer["data"]["features"]}
-    assert codes == set(demo_buurten["code"])
-    # no basemap (works offline): pydeck's sentinel tells Streamlit to draw none
-    assert spec.get("mapStyle") == "__MAP_STYLE__" and not spec.get("mapProvider")
+    spec = kaart(at)
+    assert set(spec["gebieden"]["code"]) == set(demo_buurten["code"])
+    assert spec["laag"] == LAYER_ID
+    # no basemap (works offline): deck.gl from this server, no tiles from anywhere
+    assert spec["deck_url"].startswith("./app/static/")
     assert "Fictieve demogemeente — gegenereerde gegevens" in texts(at)
     assert "nooit een label voor een persoon" in texts(at)
     assert not at.error
@@ -90,9 +88,8 @@ def test_opens_on_the_demo_buurt_map_without_clicks(demo_buurten):
 
 def test_map_colours_match_the_legend():
     at = new_app()
-    spec = deck_spec(at)
-    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == LAYER_ID)
-    fills = {tuple(f["properties"]["kleur"][:3]) for f in layer["data"]["features"]}
+    areas = kaart(at)["gebieden"]
+    fills = set(zip(areas["r"], areas["g"], areas["b"], strict=True))
     legend = next(m.value for m in at.markdown if "Legenda" in m.value)
     for rgb in fills:
         assert "#{:02x}{:02x}{:02x}".format(*rgb) in legend.lower()
@@ -107,8 +104,7 @@ def test_click_on_a_buurt_shows_its_panel(demo_buurten):
     # the selection survives a rerun caused by another widget
     at.selectbox(key=area_key("mode")).set_value("Aandeel van één profiel").run()
     assert row["naam"] in [s.value for s in at.subheader]
-    spec = deck_spec(at)
-    assert any(lyr["id"] == "selectie" for lyr in spec["layers"])
+    assert kaart(at)["selectie"] == [row["code"]]
 
 
 def test_a_selection_never_outlives_its_level(demo_buurten):
@@ -164,13 +160,34 @@ def test_panel_button_opens_the_area_analysis(demo_buurten):
 def test_search_by_name_selects_and_zooms(demo_buurten):
     row = demo_buurten.iloc[10]
     at = new_app()
-    before = deck_spec(at)["initialViewState"]
+    before = kaart(at)["view"]
     at.text_input(key=area_key("search")).set_value(row["naam"]).run()
     if area_key("search_pick") in at.session_state:  # several names matched: pick ours
         at.selectbox(key=area_key("search_pick")).set_value(row["code"]).run()
     assert row["naam"] in [s.value for s in at.subheader]
-    after = deck_spec(at)["initialViewState"]
+    after = kaart(at)["view"]
     assert after["zoom"] > before["zoom"]
+
+
+def map_messages(at: AppTest) -> dict[str, bytes]:
+    """The map's two elements as serialised for the browser: "geometrie" and "kaart"."""
+    return {json.loads(e.proto.mixed.json)["rol"]: e.proto.SerializeToString()
+            for e in at.get("bidi_component") if e.proto.component_name == "atlas_kaart"}
+
+
+def test_map_payload_is_compact_and_geometry_travels_once():
+    at = new_app()
+    first = map_messages(at)
+    # the demo's 64 buurten: polygons once (float32 Arrow), colours and texts apart
+    assert len(first["geometrie"]) < 30_000
+    assert len(first["kaart"]) < 15_000
+
+    at.selectbox(key=area_key("mode")).set_value("CBS-cijfer").run()
+
+    second = map_messages(at)
+    # unchanged bytes: Streamlit's message cache sends the browser only their hash
+    assert second["geometrie"] == first["geometrie"]
+    assert second["kaart"] != first["kaart"] and len(second["kaart"]) < 15_000
 
 
 @pytest.mark.parametrize("mode", ["Aandeel van één profiel", "CBS-cijfer"])
@@ -187,8 +204,7 @@ def test_level_switch(level, demo):
     at = new_app()
     at.radio(key=area_key("level")).set_value(level).run()
     assert not at.exception and not at.error
-    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
-    assert len(layer["data"]["features"]) == len(demo.levels[level])
+    assert len(kaart(at)["gebieden"]) == len(demo.levels[level])
 
 
 # --- the other pages ---------------------------------------------------------------------
@@ -254,9 +270,7 @@ def test_real_cbs_upload_shows_its_map(real_cbs):
     at.switch_page("pages/kaart.py").run()
     assert "gooi_en_vechtstreek.geojson" in at.title[0].value
     assert "© Kadaster / CBS" in texts(at)
-    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
-    names = {f["properties"]["naam"] for f in layer["data"]["features"]}
-    assert len(names) > 100
+    assert kaart(at)["gebieden"]["naam"].nunique() > 100
 
 
 def test_first_release_with_few_figures_is_mapped_and_flagged(tmp_path):
@@ -278,9 +292,9 @@ def test_first_release_with_few_figures_is_mapped_and_flagged(tmp_path):
     at.switch_page("pages/kaart.py").run()
     assert not at.exception
     assert any("voorlopige CBS-uitgave" in w.value for w in at.warning)
-    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
-    colours = {"#{:02x}{:02x}{:02x}".format(*f["properties"]["kleur"][:3])
-               for f in layer["data"]["features"]}
+    areas = kaart(at)["gebieden"]
+    colours = {"#{:02x}{:02x}{:02x}".format(*rgb)
+               for rgb in zip(areas["r"], areas["g"], areas["b"], strict=True)}
     assert colours != {NO_DATA_HEX.lower()}, "estimates without own figures must still show"
 
 
@@ -576,12 +590,12 @@ def test_a_file_with_several_gemeenten_maps_the_chosen_one(real_cbs):
     at.run()
     choice = at.selectbox(key=area_key("gemeente"))
     assert choice.value == ""  # a region opens on all its gemeenten
-    assert len({f["properties"]["code"][2:6] for f in features(at)}) > 5
+    assert len({c[2:6] for c in codes(at)}) > 5
 
     choice.set_value("GM0402").run()  # Hilversum
 
     assert not at.exception
-    assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0402"}
+    assert {c[:6] for c in codes(at)} == {"BU0402"}
     assert "Hilversum" in choice.format_func("GM0402")
 
 
@@ -590,8 +604,8 @@ def test_the_demo_has_no_gemeente_choice():
     assert not [s for s in at.selectbox if s.key == area_key("gemeente")]
 
 
-def features(at: AppTest) -> list[dict]:
-    return next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)["data"]["features"]
+def codes(at: AppTest) -> set[str]:
+    return set(kaart(at)["gebieden"]["code"])
 
 
 def test_search_outside_the_mapped_gemeente_switches_to_it(real_cbs):
@@ -607,7 +621,7 @@ def test_search_outside_the_mapped_gemeente_switches_to_it(real_cbs):
 
     assert not at.exception
     assert at.selectbox(key=area_key("gemeente")).value == "GM0376"
-    assert {f["properties"]["code"][:6] for f in features(at)} == {"BU0376"}
+    assert {c[:6] for c in codes(at)} == {"BU0376"}
 
 
 # --- postcode figures and roll-up ----------------------------------------------------------
@@ -653,9 +667,7 @@ def test_postcode_csv_upload_gets_boundaries_and_a_map():
     shown = texts(at)
     assert "© CBS, © ESRI Nederland, 2023 (versie v1)" in shown
     assert "nog niet gepubliceerd" in shown  # the WOZ value comes in a later release
-    layer = next(lyr for lyr in deck_spec(at)["layers"] if lyr["id"] == LAYER_ID)
-    assert {f["properties"]["code"] for f in layer["data"]["features"]} == {"3511", "3512",
-                                                                              "3513"}
+    assert codes(at) == {"3511", "3512", "3513"}
 
 
 def test_buurt_only_file_gets_wijken_and_gemeenten(tmp_path):

@@ -143,18 +143,6 @@ def test_a_selection_on_the_map_becomes_the_area():
     assert [h.value for h in at.header] == ["Advies voor De Hessel"]
 
 
-def test_a_click_on_the_map_extract_adds_the_area():
-    click = {"selection": {"objects": {"gebieden": [{"properties": {"code": BLOEMENBUURT}}]}}}
-    at = run_page([MOLENWIJK])
-    at.session_state[area_key("st_kaart")] = click
-    at.run()
-    assert at.multiselect(key=area_key("st_codes")).value == [MOLENWIJK, BLOEMENBUURT]
-    assert [h.value for h in at.header] == ["Advies voor Molenwijk en Bloemenbuurt"]
-    # the same click, still held by the map, does not toggle it back on the next rerun
-    at.run()
-    assert at.multiselect(key=area_key("st_codes")).value == [MOLENWIJK, BLOEMENBUURT]
-
-
 @pytest.fixture
 def media(monkeypatch) -> list:
     """Every in-memory media store AppTest creates, to read download contents back."""

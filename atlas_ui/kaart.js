@@ -1,0 +1,175 @@
+// The atlas map: deck.gl in the page, fed by atlas_ui/maps.py (see its docstring).
+//
+// Two roles of one Streamlit component:
+//   "geometrie": the areas of one map as flat arrays (Arrow) plus their fixed
+//                properties. Sent once per data set: Streamlit's message cache
+//                replaces an unchanged element by its hash on later reruns.
+//                Stored here by id, rendered as nothing.
+//   "kaart":     the map itself: per area a colour and texts, the selection,
+//                the view. Small; redrawn without rebuilding the polygons.
+
+const store = (window.__atlasKaart ??= { geometry: new Map(), waiting: new Map(), deck: null });
+const KEEP_GEOMETRIES = 4;
+
+function loadDeck(url) {
+  if (!store.deck) {
+    store.deck = new Promise((resolve, reject) => {
+      if (window.deck) return resolve(window.deck);
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.deck);
+      script.onerror = () => { store.deck = null; reject(new Error(`deck.gl not loaded from ${url}`)); };
+      document.head.appendChild(script);
+    });
+  }
+  return store.deck;
+}
+
+function column(table, name) {
+  return table.getChild(name).toArray();
+}
+
+// GeoArrow-style offsets (as shapely.to_ragged_array gives them) → one object per
+// polygon part, with flat positions and hole indices as deck.gl's PolygonLayer takes them.
+function unpack(data) {
+  const xy = column(data.xy, "xy");
+  const rings = column(data.ringen, "start");
+  const parts = column(data.delen, "start");
+  const areas = column(data.gebieden, "start");
+  const polygons = [];
+  for (let f = 0; f < areas.length - 1; f++) {
+    for (let p = areas[f]; p < areas[f + 1]; p++) {
+      const first = parts[p], last = parts[p + 1], base = rings[first];
+      const positions = xy.subarray(2 * base, 2 * rings[last]);
+      const holes = [];
+      for (let r = first + 1; r < last; r++) holes.push(2 * (rings[r] - base));
+      polygons.push({ f, polygon: holes.length ? { positions, holeIndices: holes } : positions });
+    }
+  }
+  const props = data.eigenschappen;
+  const codes = column(props, "code");
+  return { polygons, props, codes: Array.from(codes, String), index: new Map(Array.from(codes, (c, i) => [String(c), i])) };
+}
+
+function storeGeometry(data) {
+  if (store.geometry.has(data.id)) return;
+  store.geometry.set(data.id, unpack(data));
+  while (store.geometry.size > KEEP_GEOMETRIES) store.geometry.delete(store.geometry.keys().next().value);
+  for (const resolve of store.waiting.get(data.id) ?? []) resolve(store.geometry.get(data.id));
+  store.waiting.delete(data.id);
+}
+
+function geometry(id) {
+  if (store.geometry.has(id)) return Promise.resolve(store.geometry.get(id));
+  return new Promise((resolve) => {
+    store.waiting.set(id, [...(store.waiting.get(id) ?? []), resolve]);
+  });
+}
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escape = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+// A field of one area: from the colouring's table first, else from the fixed properties.
+function field(tables, name, f) {
+  for (const table of tables) {
+    const values = table && table.getChild(name);
+    if (values) return values.get(f);
+  }
+  return "";
+}
+
+function layers(deck, geo, data) {
+  const colours = data.kleuren;
+  const [r, g, b, a] = ["r", "g", "b", "a"].map((name) => column(colours, name));
+  const selected = new Set((data.selectie ?? []).map((code) => geo.index.get(code)).filter((i) => i !== undefined));
+  const line = data.lijn;
+  const out = [
+    new deck.PolygonLayer({
+      id: data.laag,
+      data: geo.polygons,
+      getPolygon: (d) => d.polygon,
+      positionFormat: "XY",
+      filled: true,
+      stroked: true,
+      getFillColor: (d) => [r[d.f], g[d.f], b[d.f], a[d.f]],
+      getLineColor: line.kleur,
+      lineWidthUnits: "pixels",
+      getLineWidth: line.breedte,
+      pickable: true,
+      autoHighlight: true,
+      highlightColor: [255, 255, 255, 90],
+      updateTriggers: { getFillColor: data.versie },
+    }),
+  ];
+  if (selected.size) {
+    out.push(new deck.PolygonLayer({
+      id: "selectie",
+      data: geo.polygons.filter((d) => selected.has(d.f)),
+      getPolygon: (d) => d.polygon,
+      positionFormat: "XY",
+      filled: false,
+      stroked: true,
+      getLineColor: [0, 0, 0, 255],
+      lineWidthUnits: "pixels",
+      getLineWidth: 3,
+    }));
+  }
+  return out;
+}
+
+async function drawMap(root, data, setTriggerValue) {
+  root.__latest = data;
+  const deck = await loadDeck(data.deck_url);
+  const geo = await geometry(data.geometrie);
+  if (root.__latest !== data) return; // a newer rerun arrived meanwhile
+  const tables = [data.kleuren, geo.props];
+  const props = {
+    layers: layers(deck, geo, data),
+    getTooltip: ({ object }) => object && {
+      html: data.tooltip.replace(/\{(\w+)\}/g, (_, name) => escape(field(tables, name, object.f))),
+      style: data.tooltip_stijl,
+    },
+    onClick: (info) => setTriggerValue("klik", info.object ? geo.codes[info.object.f] : null),
+  };
+  const view = JSON.stringify(data.view);
+  if (!root.__deck) {
+    root.__deck = new deck.Deck({
+      parent: root, width: "100%", height: "100%", controller: true,
+      initialViewState: data.view, ...props,
+    });
+  } else {
+    root.__deck.setProps(props);
+    if (root.__view !== view) root.__deck.setProps({ initialViewState: data.view });
+  }
+  root.__view = view;
+  root.dataset.geladen = data.versie;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  if (data.rol === "geometrie") {
+    storeGeometry(data);
+    return undefined;
+  }
+  let root = parentElement.querySelector(".atlas-kaart");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "atlas-kaart";
+    root.setAttribute("role", "img");
+    root.style.position = "relative";
+    root.style.width = "100%";
+    parentElement.appendChild(root);
+  }
+  root.style.height = `${data.hoogte}px`;
+  root.setAttribute("aria-label", data.beschrijving);
+  drawMap(root, data, setTriggerValue).catch((error) => {
+    root.textContent = `De kaart kon niet worden getekend: ${error.message}`;
+  });
+  return () => {
+    // Streamlit also calls this for a render that a newer one overtook: keep the
+    // map then, and let it go only when the element has left the page
+    if (root.isConnected || !root.__deck) return;
+    root.__deck.finalize();
+    root.__deck = null;
+  };
+}
