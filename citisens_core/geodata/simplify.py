@@ -29,6 +29,7 @@ TOLERANCES: MappingProxyType[str, float] = MappingProxyType(
 
 #: Grid of the rounded output coordinates, in degrees (5 decimals).
 PRECISION = 1e-5
+DIGITS = 5
 
 
 def _level_of(gdf: gpd.GeoDataFrame, level: str | None) -> str:
@@ -60,18 +61,30 @@ def _simplify_coverage(geoms: np.ndarray, tolerance: float) -> tuple[np.ndarray,
 
 
 def _round(geoms: np.ndarray) -> np.ndarray:
-    """Round to the display grid; a polygon that would collapse keeps its unrounded form."""
-    rounded = shapely.set_precision(geoms, PRECISION)
-    out = np.empty(len(geoms), dtype=object)
-    for i, (geom, fallback) in enumerate(zip(rounded, geoms, strict=True)):
-        polygon = polygon_parts(geom) if geom is not None and not geom.is_empty else None
-        if polygon is None:
-            polygon = fallback
-        if polygon is not None and not polygon.is_valid:
-            # reprojection can leave a tiny self-intersection
-            polygon = polygon_parts(shapely.make_valid(polygon))
-        out[i] = polygon
+    """Round to the display grid; a polygon that would collapse keeps its unrounded form.
+
+    Rounding every coordinate is vectorised and keeps shared vertices shared; only
+    the few polygons it leaves invalid or empty take the slower path through
+    ``shapely.set_precision`` (snapping to the grid) or ``make_valid``.
+    """
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, DIGITS))
+    polygonal = np.isin(shapely.get_type_id(rounded), (3, 6))
+    usable = polygonal & shapely.is_valid(rounded) & ~shapely.is_empty(rounded)
+    out = rounded.astype(object)
+    for i in np.flatnonzero(~usable):
+        out[i] = _round_one(geoms[i])
     return out
+
+
+def _round_one(geom):
+    snapped = shapely.set_precision(geom, PRECISION)
+    polygon = polygon_parts(snapped) if snapped is not None and not snapped.is_empty else None
+    if polygon is None:
+        polygon = geom
+    if polygon is not None and not polygon.is_valid:
+        # reprojection can leave a tiny self-intersection
+        polygon = polygon_parts(shapely.make_valid(polygon))
+    return polygon
 
 
 def simplify_for_display(gdf: gpd.GeoDataFrame, level: str | None = None) -> gpd.GeoDataFrame:
