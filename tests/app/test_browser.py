@@ -111,19 +111,6 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     timed("naar gegevens (s)", timings, lambda: goto_page(page, "Gegevens", "Huidige gegevens"))
     page.screenshot(path=str(shots / "gegevens.png"), full_page=True)
 
-    # the strategy page's map extract: a click adds or removes the area under it
-    goto_page(page, "Strategie", "Welke kanalen")
-    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
-    advice = page.get_by_role("heading", name=f"Advies voor {expected}")
-    chosen_before = advice.count() > 0
-    box = page.locator(CANVAS).first.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    if chosen_before:
-        page.get_by_text("Kies hierboven een of meer gebieden").first.wait_for(timeout=TIMEOUT_MS)
-    else:
-        advice.first.wait_for(timeout=TIMEOUT_MS)
-    wait_idle(page)
-
     if real_cbs_optional is not None:
         path = real_cbs_optional / "buurt-2015" / "gooi_en_vechtstreek.geojson"
 
