@@ -70,7 +70,9 @@ TOOLTIP_HTML = (
     "Inwoners: {inwoners_tekst}<br/>{waarde_label}: {waarde_tekst}<br/>"
     "<span style='opacity:.8'>Vaakst: {top_tekst}</span>"
 )
-TOOLTIP_STYLE = {"backgroundColor": "#1b1b1b", "color": "white", "fontSize": "15px"}
+#: The tooltip never takes a click meant for the area under it.
+TOOLTIP_STYLE = {"backgroundColor": "#1b1b1b", "color": "white", "fontSize": "15px",
+                 "pointerEvents": "none", "maxWidth": "26rem"}
 #: deck.gl's own bundle (MIT), served from static/ by Streamlit and cached by the browser.
 DECK_URL = "./app/static/deckgl/deck.gl-9.4.0.min.js"
 #: Outline between areas: white, thin.

@@ -40,6 +40,18 @@ def wait_idle(page) -> None:
     page.wait_for_timeout(400)
 
 
+def hover_until_tooltip(page, x: float, y: float, name: str) -> None:
+    """Point at the map until its tooltip names the area: the map is drawn and pickable."""
+    tooltip = page.locator(".deck-tooltip").filter(has_text=name)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    step = 0
+    while not tooltip.count():
+        assert time.monotonic() < deadline, f"no tooltip for {name} on the map"
+        step += 1
+        page.mouse.move(x + step % 3, y)  # deck.gl picks on pointer moves
+        page.wait_for_timeout(250)
+
+
 def timed(label: str, timings: dict, action) -> None:
     start = time.perf_counter()
     action()
@@ -77,6 +89,10 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     # click the centre of the map: the buurt there must be named in the side panel
     expected = centre_buurt()
     box = page.locator(CANVAS).first.bounding_box()
+    hover_until_tooltip(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2,
+                        expected)
+    page.mouse.move(5, VIEWPORT["height"] - 5)  # the tooltip goes away before the click
+    page.locator(".deck-tooltip").filter(has_text=expected).wait_for(state="hidden")
     timed("klik op buurt → zijpaneel (s)", timings, lambda: (
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2),
         page.get_by_role("heading", name=expected).first.wait_for(timeout=TIMEOUT_MS)))
