@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("survey", "fit", "estimate", "download", "advise")
+COMMANDS = ("survey", "fit", "estimate", "download", "advise", "bereik", "panel")
 
 
 class CliError(Exception):
