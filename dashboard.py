@@ -9,8 +9,10 @@ import streamlit as st
 
 from atlas_ui.layout import (
     PAGE_ANALYSE,
+    PAGE_CONSULTATIE,
     PAGE_GEGEVENS,
     PAGE_KAART,
+    PAGE_PANEL,
     PAGE_PROFIELEN,
     PAGE_STRATEGIE,
     PAGE_VERGELIJKEN,
@@ -24,6 +26,8 @@ navigation = st.navigation([
     st.Page(PAGE_ANALYSE, title="Gebiedsanalyse", icon=":material/analytics:"),
     st.Page(PAGE_VERGELIJKEN, title="Vergelijken", icon=":material/compare_arrows:"),
     st.Page(PAGE_STRATEGIE, title="Strategie", icon=":material/campaign:"),
+    st.Page(PAGE_CONSULTATIE, title="Consultatie", icon=":material/how_to_vote:"),
+    st.Page(PAGE_PANEL, title="Panel", icon=":material/diversity_3:"),
     st.Page(PAGE_PROFIELEN, title="Profielen", icon=":material/groups:"),
     st.Page(PAGE_GEGEVENS, title="Gegevens", icon=":material/database:"),
 ])

@@ -23,6 +23,8 @@ PAGE_VERGELIJKEN = "pages/vergelijken.py"
 PAGE_PROFIELEN = "pages/profielen.py"
 PAGE_STRATEGIE = "pages/strategie.py"
 PAGE_GEGEVENS = "pages/gegevens.py"
+PAGE_CONSULTATIE = "pages/consultatie.py"
+PAGE_PANEL = "pages/panel.py"
 
 CSS = """
 <style>

@@ -362,6 +362,8 @@ def page():
     st.title("Strategie")
     st.caption(f"{dataset.title}. Welke kanalen en participatievormen passen bij de inwoners "
                f"van een gebied, en wie mist een plan? {GROUP_REMINDER}")
+    st.page_link("pages/consultatie.py", label="Wie hebben we bereikt? Naar de bereikcheck "
+                 "van een consultatie", icon=":material/how_to_vote:")
     follow_map_selection(dataset)
     level, codes = pick_areas(dataset)
     thema, fase, trede = pick_context(rules, sch)

@@ -1,0 +1,205 @@
+"""Helpers of the Consultatie and Panel pages: uploads kept in memory, safe tables, charts.
+
+Uploaded responses and members live in the session only (never on disk). Every
+table, chart and download here is built from the suppressing ``*_table()``
+methods of the core, so no group under 10 people shows a number.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from atlas_ui.charts import FONT_SIZE, styled
+from atlas_ui.data import Dataset
+from citisens_core.dutch import number, pct
+from citisens_core.privacy import SMALL
+from citisens_core.residents import Residents, build_residents
+from citisens_core.respondents import Responses, ResponsesError, read_responses
+from citisens_core.survey import answer_columns
+
+MAX_UPLOAD_MB = 50
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A parsed upload kept in the session (memory only)."""
+
+    file_id: str
+    responses: Responses
+
+
+def dataset_residents(dataset: Dataset, model) -> Residents:
+    """The residents of the current data set (memoised per data set and model)."""
+    return dataset.memo(("residents", id(model)), lambda: build_residents(
+        dataset.levels, lambda level: dataset.estimates(level, model), model.profile_keys,
+        bron=dataset.bron, is_demo=dataset.is_demo))
+
+
+@st.cache_resource(show_spinner="Voorbeeldbestand maken (de eerste keer ongeveer 20 seconden) …")
+def demo_file(kind: str) -> bytes:
+    """The synthetic consultation or panel of the demo gemeente, as an upload would be."""
+    from citisens_core.fictional.consultation import (
+        demo_consultation,
+        demo_panel,
+        to_csv_bytes,
+    )
+
+    return to_csv_bytes(demo_consultation() if kind == "consultatie" else demo_panel())
+
+
+def upload_section(key: str, label: str, require_channel: bool, scheme, kind: str
+                   ) -> Responses | None:
+    """File uploader + example button; a bad file shows why and keeps the previous one."""
+    state_key = f"atlas_{key}_upload"
+    left, right = st.columns([3, 1])
+    with left:
+        file = st.file_uploader(label, type=["csv", "txt", "xlsx"], key=f"atlas_{key}_file",
+                                help=f"CSV (komma of puntkomma) of Excel, hoogstens "
+                                     f"{MAX_UPLOAD_MB} MB. Het bestand blijft in het geheugen "
+                                     "van deze sessie en wordt nergens opgeslagen.")
+    with right:
+        st.write("")
+        example = st.button("Voorbeeld van de demogemeente", key=f"atlas_{key}_demo",
+                            width="stretch",
+                            help="Een gegenereerd bestand met een bekende scheefheid (fictief).")
+    current: Upload | None = st.session_state.get(state_key)
+    name = data = None
+    if example:
+        name, data = f"voorbeeld-{kind}-fictief.csv", demo_file(kind)
+    elif file is not None and (current is None or current.file_id != file.file_id):
+        name, data = file.name, file.getvalue()
+    if name is not None:
+        try:
+            responses = read_responses(data, name, answer_columns(scheme),
+                                       require_channel=require_channel)
+        except ResponsesError as exc:
+            st.error(_problems_text(exc))
+            if current is not None:
+                st.info(f"U ziet nog steeds de uitkomsten van {current.responses.source}.")
+        else:
+            file_id = file.file_id if (file is not None and not example) else f"demo-{kind}"
+            current = Upload(file_id=file_id, responses=responses)
+            st.session_state[state_key] = current
+    return current.responses if current is not None else None
+
+
+def _problems_text(exc: ResponsesError) -> str:
+    lines = "\n".join(f"- {p}" for p in exc.problems)
+    return f"{exc.source} kan niet worden gebruikt:\n{lines}"
+
+
+# --- safe display tables --------------------------------------------------------------------
+
+def _fmt(value, kind: str = "count") -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if value == SMALL:
+        return SMALL
+    if kind == "pct":
+        return pct(value)
+    if kind == "ratio":
+        return number(value, 2)
+    return number(value)
+
+
+def profile_display(table: pd.DataFrame, who: str = "respondenten") -> pd.DataFrame:
+    """The suppressed representation table as Dutch text."""
+    rows = []
+    for _, r in table.iterrows():
+        interval = ("–" if r["verhouding_laag"] is None else
+                    f"{_fmt(r['verhouding_laag'], 'ratio')}–{_fmt(r['verhouding_hoog'], 'ratio')}")
+        rows.append({"Profiel": r["naam"], f"Aantal {who}": _fmt(r["aantal"]),
+                     f"Aandeel {who}": _fmt(r["aandeel_respondenten"], "pct"),
+                     "Aandeel huishoudens (schatting)": _fmt(r["aandeel_inwoners"], "pct"),
+                     "Verhouding": _fmt(r["verhouding"], "ratio"), "95 %-interval": interval,
+                     "Oordeel": r["oordeel"] or "–",
+                     "Gewogen aandeel": _fmt(r.get("aandeel_gewogen"), "pct")})
+    return pd.DataFrame(rows).set_index("Profiel")
+
+
+def channel_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Channels × profiles: respondents (suppressed), as Dutch text."""
+    if table.empty:
+        return pd.DataFrame()
+    wide = table.assign(waarde=table["aantal"].map(_fmt)).pivot(
+        index="kanaal", columns="naam", values="waarde")
+    totals = table.groupby("kanaal")["kanaal_aantal"].first().map(_fmt)
+    order = list(dict.fromkeys(table["kanaal"]))
+    names = list(dict.fromkeys(table["naam"]))
+    wide = wide.reindex(index=order, columns=names)
+    wide.insert(0, "Totaal", totals.reindex(order))
+    wide.index.name = "Kanaal"
+    return wide
+
+
+def area_display(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Buurt": table["naam"], "Wijk": table["wijknaam"],
+        "Huishoudens": table["huishoudens"].map(_fmt),
+        "Respondenten": table["aantal"].map(_fmt),
+        "Verwacht bij evenredige respons": table["verwacht"].map(lambda v: number(v, 1)),
+        "Verhouding": table["verhouding"].map(lambda v: _fmt(v, "ratio")),
+        "Niemand bereikt": table["gemist"].map({True: "ja", False: ""}),
+    }).set_index("Buurt")
+
+
+def theme_display(table: pd.DataFrame) -> pd.DataFrame:
+    def value(row, v, m):
+        if row[v] is None:
+            return "–"
+        if row["soort"] == "gemiddelde":
+            return f"{number(row[v], 2)} ± {number(row[m], 2)}"
+        return f"{pct(row[v])} ± {number(100 * row[m], 1)} pp"
+    return pd.DataFrame([{
+        "Vraag": r["vraag"],
+        "Antwoord": r["antwoord"] if isinstance(r["antwoord"], str) else "gemiddelde (1-5)",
+        "Aantal": _fmt(r["aantal"]), "Ongewogen (± 95 %-marge)": value(r, "ongewogen", "marge"),
+        "Gewogen (± 95 %-marge)": value(r, "gewogen", "marge_gewogen")}
+        for _, r in table.iterrows()])
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+def ratio_chart(table: pd.DataFrame, scheme) -> alt.LayerChart:
+    """Representation ratio per profile with its 95 % interval; small groups are left out."""
+    colours = {p.naam: p.kleur for p in scheme.profielen}
+    shown = table[table["aantal"] != SMALL]
+    frame = pd.DataFrame({
+        "profiel": shown["naam"], "verhouding": shown["verhouding"].astype(float),
+        "laag": shown["verhouding_laag"].astype(float),
+        "hoog": shown["verhouding_hoog"].astype(float),
+        "kleur": shown["naam"].map(colours), "oordeel": shown["oordeel"],
+        "label": shown["verhouding"].map(lambda v: number(v, 2))})
+    order = list(table["naam"])
+    base = alt.Chart(frame).encode(y=alt.Y("profiel:N", sort=order, title=None))
+    scale = alt.Scale(type="log", domain=[0.2, 5], clamp=True)
+    rule = base.mark_rule(strokeWidth=3, color="#333").encode(
+        x=alt.X("laag:Q", scale=scale, title="Verhouding respondenten / huishoudens (log)"),
+        x2="hoog:Q")
+    point = base.mark_point(filled=True, size=180, opacity=1).encode(
+        x=alt.X("verhouding:Q", scale=scale),
+        color=alt.Color("kleur:N", scale=None, legend=None),
+        tooltip=[alt.Tooltip("profiel:N", title="Profiel"),
+                 alt.Tooltip("label:N", title="Verhouding"),
+                 alt.Tooltip("oordeel:N", title="Oordeel")])
+    text = base.mark_text(align="left", dx=10, dy=-10, fontSize=FONT_SIZE).encode(
+        x=alt.X("verhouding:Q", scale=scale), text="label:N")
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
+        strokeDash=[6, 4], color="black").encode(x=alt.X("x:Q", scale=scale))
+    chart = alt.layer(one, rule, point, text).properties(height=max(40 * len(order), 80))
+    return styled(chart, label_limit=300)
+
+
+def zip_tables(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Display tables (already suppressed) as CSV files in one zip (UTF-8, semicolons)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, table in tables.items():
+            archive.writestr(f"{name}.csv", table.to_csv(sep=";", lineterminator="\n"))
+    return buffer.getvalue()
