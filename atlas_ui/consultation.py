@@ -7,6 +7,7 @@ methods of the core, so no group under 10 people shows a number.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -92,6 +93,18 @@ def upload_section(key: str, label: str, require_channel: bool, scheme, kind: st
 def _problems_text(exc: ResponsesError) -> str:
     lines = "\n".join(f"- {p}" for p in exc.problems)
     return f"{exc.source} kan niet worden gebruikt:\n{lines}"
+
+
+def link_to_reach_check() -> None:
+    """The link from Strategie to the reach check ("wie hebben we bereikt?").
+
+    Left out when the page runs on its own, outside the app's navigation (tests).
+    """
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    with contextlib.suppress(StreamlitPageNotFoundError):
+        st.page_link("pages/consultatie.py", label="Wie hebben we bereikt? Naar de bereikcheck "
+                     "van een consultatie", icon=":material/how_to_vote:")
 
 
 # --- safe display tables --------------------------------------------------------------------

@@ -21,6 +21,7 @@ from atlas_ui.advice import (
     tradeoff_frame,
 )
 from atlas_ui.charts import mix_chart, mix_frame
+from atlas_ui.consultation import link_to_reach_check
 from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, number, pct
 from atlas_ui.layout import (
@@ -362,8 +363,7 @@ def page():
     st.title("Strategie")
     st.caption(f"{dataset.title}. Welke kanalen en participatievormen passen bij de inwoners "
                f"van een gebied, en wie mist een plan? {GROUP_REMINDER}")
-    st.page_link("pages/consultatie.py", label="Wie hebben we bereikt? Naar de bereikcheck "
-                 "van een consultatie", icon=":material/how_to_vote:")
+    link_to_reach_check()
     follow_map_selection(dataset)
     level, codes = pick_areas(dataset)
     thema, fase, trede = pick_context(rules, sch)
