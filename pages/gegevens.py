@@ -190,7 +190,10 @@ def pdok_section() -> None:
                 "(internet nodig).")
     with st.form(session_key("pdok")):
         codes = st.text_input("Gemeentecode(s)", placeholder="bijvoorbeeld GM0344 of 0344, 0307")
-        jaar = st.number_input("Jaar", min_value=2016, max_value=2030, value=2024, step=1)
+        jaar = st.number_input("Jaar van de wijk- en buurtkaart", min_value=2011,
+                               max_value=2030, value=2024, step=1,
+                               help="Vanaf 2023 heeft elk jaar een eigen PDOK-dienst; oudere "
+                                    "jaren komen uit PDOK's historische dienst.")
         submitted = st.form_submit_button("Ophalen bij PDOK")
     if not submitted:
         return
@@ -198,7 +201,7 @@ def pdok_section() -> None:
     if not wanted:
         st.error("Vul een gemeentecode in, bijvoorbeeld GM0344.", icon="⚠️")
         return
-    from citisens_core.geodata.pdok import DownloadError, download_gemeenten
+    from citisens_core.geodata.pdok import DownloadError, download_gemeenten, read_metadata
 
     bar = st.progress(0.0, text="Verbinden met PDOK …")
 
@@ -210,6 +213,7 @@ def pdok_section() -> None:
         with tempfile.TemporaryDirectory(prefix="atlas-pdok-") as tmp:
             out = Path(tmp) / "pdok.gpkg"
             download_gemeenten(wanted, int(jaar), out, progress=progress)
+            pc4_jaar = read_metadata(out).get("pc4_jaar")
             dataset = load_file(out, f"PDOK {', '.join(wanted)} ({int(jaar)})",
                                 key=f"pdok-{'-'.join(wanted)}-{int(jaar)}")
     except DownloadError as exc:
@@ -224,7 +228,9 @@ def pdok_section() -> None:
                  f"{sentence(str(exc))} De vorige gegevens blijven getoond.", icon="⚠️")
         return
     set_dataset(dataset)
-    remember_message("success", f"Geladen van PDOK: {dataset.title}.")
+    postcodes = (f" Postcodecijfers van {pc4_jaar}: het nieuwste jaar dat PDOK heeft (ze lopen "
+                 "ongeveer een jaar achter op de wijk- en buurtkaart)." if pc4_jaar else "")
+    remember_message("success", f"Geladen van PDOK: {dataset.title}.{postcodes}")
     st.rerun()
 
 

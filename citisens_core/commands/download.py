@@ -24,13 +24,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--base-url", help="OGC API landing page (default: PDOK wijken-en-buurten-<jaar>)"
     )
     parser.add_argument("--pc4-base-url", help="OGC API landing page of the PC4 figures")
-    parser.add_argument("--pc4-collection", default="postcode4", help="PC4 collection name")
+    parser.add_argument(
+        "--pc4-jaar", type=int, help="year of the PC4 figures (default: the newest PDOK holds)"
+    )
     parser.add_argument("--no-pc4", action="store_true", help="skip the PC4 figures")
     parser.add_argument(
         "--cache", type=Path, help="cache directory (default: $CITISENS_CACHE/pdok or ~/.cache)"
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached answers")
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
+    parser.add_argument(
+        "--deadline", type=float, default=300, help="seconds for the whole download (default 300)"
+    )
 
 
 class _Bar:
@@ -80,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
                 cache_dir=args.cache,
                 progress=bar,
                 timeout=args.timeout,
+                deadline=args.deadline,
                 pc4=not args.no_pc4,
                 pc4_base_url=args.pc4_base_url,
-                pc4_collection=args.pc4_collection,
+                pc4_jaar=args.pc4_jaar,
                 refresh=args.refresh,
             )
     except (DownloadError, ValueError) as exc:
@@ -96,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
         for name, _ in pyogrio.list_layers(out)
         if name != "metadata"
     }
+    from citisens_core.geodata.pdok import read_metadata
+
     print(out)
     print(", ".join(f"{n} {name}" for name, n in counts.items()))
+    pc4_jaar = read_metadata(out).get("pc4_jaar")
+    if pc4_jaar:
+        print(f"postcodecijfers (pc4) van {pc4_jaar}")
     return 0

@@ -681,3 +681,24 @@ def test_buurt_only_file_gets_wijken_and_gemeenten(tmp_path):
         dataset.levels["buurt"]["inwoners"].sum())
     assert any("samengesteld" in w for w in dataset.waarschuwingen)
     assert dataset.attribution.endswith("2024 (versie v2)") or "versie v2" in dataset.attribution
+
+
+def test_pdok_download_says_which_postcode_year_it_used(monkeypatch, tmp_path):
+    """Against the strict stand-in for PDOK: kaart 2025, postcode figures only up to 2024."""
+    import citisens_core.geodata.pdok as pdok
+    from tests.geodata.pdok_server import PdokStub, layout_services
+
+    services, _ = layout_services(2025)
+    monkeypatch.setenv("CITISENS_CACHE", str(tmp_path / "cache"))
+    with PdokStub(services, page_size=10) as server:
+        monkeypatch.setattr(pdok, "DEFAULT_BASE_URL", server.url("wb{jaar}"))
+        monkeypatch.setattr(pdok, "DEFAULT_PC4_BASE_URL", server.url("pc4"))
+        at = new_app()
+        at.switch_page("pages/gegevens.py").run()
+        next(t for t in at.text_input if t.label.startswith("Gemeentecode")).set_value("GM9001")
+        next(n for n in at.number_input if n.label.startswith("Jaar")).set_value(2025)
+        next(b for b in at.button if b.label == "Ophalen bij PDOK").click().run()
+        assert server.refused == []
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Postcodecijfers van 2024" in s.value for s in at.success)
+    assert "© Kadaster / CBS, 2025" in texts(at)

@@ -1,16 +1,28 @@
-"""A tiny stand-in for PDOK's OGC API Features, served on 127.0.0.1 for tests.
+"""A stand-in for PDOK's OGC API Features, served on 127.0.0.1 for tests, as strict as PDOK.
 
-It answers ``GET <prefix>/collections/<name>/items`` like PDOK does: a GeoJSON
-``FeatureCollection`` with ``numberMatched``, ``numberReturned``, ``timeStamp``
-and ``links`` (``self`` and, while more remain, an absolute ``next`` link with
-an opaque ``cursor``). Every query parameter other than ``f``, ``limit``,
-``cursor``, ``bbox`` and ``crs`` filters on a property of that name.
+PDOK runs its own server software, gokoala; this stand-in does what its
+source does (``internal/ogc/features/url.go``), so a client that works here
+is not refused there:
 
-Faults are scripted per request so tests can check retries: answer with an
-HTTP status, sleep longer than the client waits, or send broken JSON.
+* ``/{prefix}``, ``/collections``, ``/collections/{c}`` and
+  ``/collections/{c}/queryables`` (the property filters configured for that
+  collection) answer JSON;
+* ``/items`` answers HTTP 400 with a problem+json ``detail`` to any query
+  parameter it does not know (``f``, ``limit``, ``cursor``, ``crs``,
+  ``datetime``, ``bbox``, ``bbox-crs``, ``filter*``, ``profile`` plus the
+  configured property filters), to a CRS that is not a full URI, to a
+  malformed bbox and to CQL (not enabled);
+* ``limit`` defaults to 10 and is clamped to 1,000 (``page_size`` can lower
+  the server's own maximum to test paging); pages link by an absolute
+  ``rel="next"`` with a ``cursor``; there is no ``numberMatched``.
 
-Data sets: :func:`synthetic_dataset` (always available) and
-:func:`real_dataset`, built from the real CBS 2015 samples in
+Faults are scripted per request so tests can check what a hostile network
+does: an HTTP status, a delay, broken JSON, a body of our choosing, an
+answer dripping one byte at a time, or next links without end.
+
+Data sets: :func:`synthetic_dataset` (always available), :func:`layout_services`
+(the 2015, 2022, 2024 and 2025 layouts, in per-year and historisch services)
+and :func:`real_dataset`, built from the real CBS 2015 samples in
 ``/work/shared/real-cbs`` renamed to the 2024 PDOK property names.
 """
 
@@ -26,6 +38,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import numpy as np
+import shapely
+from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
 
 Feature = dict[str, Any]
@@ -63,7 +78,14 @@ RENAME_2015_TO_2024: dict[str, str] = {
     "OPP_WATER": "oppervlakte_water_in_ha",
 }
 
-_RESERVED = {"f", "limit", "cursor", "bbox", "crs"}
+#: What gokoala's ``/items`` accepts besides the property filters configured per collection.
+KNOWN_PARAMETERS = {"f", "limit", "cursor", "crs", "datetime", "bbox", "bbox-crs", "filter",
+                    "filter-crs", "filter-lang", "profile"}
+#: gokoala's page size limit: a larger ``limit`` is clamped, not refused.
+MAX_LIMIT = 1000
+CRS_URI_PREFIX = "http://www.opengis.net/def/crs/"
+#: Property filters offered by default, where the collection's features carry them.
+DEFAULT_FILTERS = {"gemeentecode", "jaarcode"}
 
 
 def to_camel_case(name: str) -> str:
@@ -81,21 +103,33 @@ class Fault:
     delay: float = 0.0  # sleep this long before answering
     garbage: bool = False  # send a body that is not JSON
     times: int | None = None  # how many matching requests it affects (None: all)
+    drip: float = 0.0  # send the answer one byte per `drip` seconds
+    endless: bool = False  # a fresh next link on every page, for ever
+    body: Any = None  # answer with this JSON instead
+
+
+class BadRequest(Exception):
+    """What gokoala answers with HTTP 400 (problem+json ``detail``)."""
 
 
 @dataclass
 class PdokStub:
-    """Serves ``services`` (prefix → collection → features) on 127.0.0.1.
+    """Serves ``services`` (prefix → collection → features) on 127.0.0.1, strict like gokoala.
 
-    Use as a context manager; ``url(prefix)`` gives the landing page URL and
-    ``requests`` lists every request path received (faulty ones included).
+    ``filters`` (prefix → collection → property names) are the property filters
+    configured per collection; by default ``gemeentecode`` and ``jaarcode``
+    where the features carry them. Use as a context manager; ``url(prefix)``
+    gives the landing page URL and ``requests`` lists every request path
+    received (faulty ones included); ``refused`` the 400 answers' reasons.
     """
 
     services: dict[str, dict[str, list[Feature]]]
-    page_size: int = 10
+    page_size: int = MAX_LIMIT
     camel_case: bool = False
     faults: list[Fault] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    filters: dict[str, dict[str, set[str]]] | None = None
+    refused: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -138,6 +172,14 @@ class PdokStub:
         with self._lock:
             return sum(match in r for r in self.requests)
 
+    def filters_of(self, prefix: str, name: str) -> set[str]:
+        """The property filters configured for one collection."""
+        if self.filters is not None:
+            return set(self.filters.get(prefix, {}).get(name, set()))
+        features = self.services[prefix][name]
+        keys = set(features[0]["properties"]) if features else set()
+        return DEFAULT_FILTERS & keys
+
     # -- answering -------------------------------------------------------------------
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -157,45 +199,158 @@ class PdokStub:
                 return _send(handler, 200, b"<html>Service Unavailable</html>")
             if fault.status is not None:
                 return _send(handler, fault.status, b'{"code": "error"}')
-        parts = urlsplit(handler.path)
-        segments = parts.path.strip("/").split("/")
-        if len(segments) != 4 or segments[1:4:2] != ["collections", "items"]:
-            return _send(handler, 404, b'{"code": "Not Found"}')
-        prefix, _, name, _ = segments
-        features = self.services.get(prefix, {}).get(name)
-        if features is None:
-            return _send(handler, 404, b'{"code": "Not Found"}')
-        query = dict(parse_qsl(parts.query))
-        body = self._page(prefix, name, features, query)
-        _send(handler, 200, json.dumps(body).encode("utf-8"))
+            if fault.body is not None:
+                return _send(handler, 200, json.dumps(fault.body).encode("utf-8"))
+        try:
+            status, body = self._answer(handler.path, fault)
+        except BadRequest as exc:
+            with self._lock:
+                self.refused.append(str(exc))
+            status, body = 400, {"title": "Bad Request", "status": 400, "detail": str(exc)}
+        data = json.dumps(body).encode("utf-8")
+        if fault is not None and fault.drip:
+            return _drip(handler, data, fault.drip)
+        _send(handler, status, data)
 
-    def _page(
-        self, prefix: str, name: str, features: list[Feature], query: dict[str, str]
-    ) -> dict[str, Any]:
-        matched = [f for f in features if _matches(f, query)]
-        start = int(query.get("cursor", "0"))
-        limit = min(int(query.get("limit", "10")), self.page_size)
-        page = matched[start : start + limit]
+    def _answer(self, path: str, fault: Fault | None) -> tuple[int, Any]:
+        parts = urlsplit(path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = dict(pairs)
+        if query.get("f", "json") not in ("json", "jsonfg"):
+            raise BadRequest(f"format {query['f']} is not supported here")
+        segments = parts.path.strip("/").split("/")
+        prefix, rest = segments[0], segments[1:]
+        collections = self.services.get(prefix)
+        if collections is None:
+            return 404, {"title": "Not Found", "status": 404}
+        base = self.url(prefix)
+        if not rest:
+            return 200, {"title": prefix, "links": [
+                {"rel": "data", "href": f"{base}/collections?f=json"}]}
+        if rest == ["collections"]:
+            return 200, {"collections": [
+                {"id": name, "title": name.capitalize(),
+                 "links": [{"rel": "items", "href": f"{base}/collections/{name}/items?f=json"}]}
+                for name in collections]}
+        name = rest[1] if len(rest) >= 2 and rest[0] == "collections" else None
+        if name not in collections:
+            return 404, {"title": "Not Found", "status": 404}
+        if rest[2:] == []:
+            return 200, {"id": name, "title": name.capitalize()}
+        if rest[2:] == ["queryables"]:
+            props = {"geometry": {"x-ogc-role": "primary-geometry"}}
+            for key in sorted(self.filters_of(prefix, name)):
+                props[key] = {"description": "Filter features by this property", "type": "string"}
+            return 200, {"$id": f"{base}/collections/{name}/queryables", "type": "object",
+                         "properties": props, "additionalProperties": False}
+        if rest[2:] != ["items"]:
+            return 404, {"title": "Not Found", "status": 404}
+        if len(pairs) != len(query):
+            raise BadRequest("query parameters may not repeat")
+        return 200, self._page(prefix, name, collections[name], query, fault)
+
+    def _page(self, prefix: str, name: str, features: list[Feature], query: dict[str, str],
+              fault: Fault | None) -> dict[str, Any]:
+        filters = self.filters_of(prefix, name)
+        unknown = sorted(set(query) - KNOWN_PARAMETERS - filters)
+        if unknown:
+            raise BadRequest(f"unknown query parameter(s) found: {', '.join(unknown)}")
+        for key in ("filter", "filter-lang", "filter-crs"):
+            if key in query:
+                raise BadRequest("CQL support is not enabled for this API")
+        if "datetime" in query:
+            raise BadRequest("datetime param is currently not supported for this collection")
+        limit = _limit(query)
+        out_crs = _crs(query, "crs")
+        bbox = _bbox(query)
+        matched = [
+            f for f in features
+            if all(str(f["properties"].get(k)) == query[k] for k in filters if k in query)
+            and (bbox is None or shape(f["geometry"]).intersects(bbox))
+        ]
+        cursor = query.get("cursor", "0")
+        if not cursor.isdigit():
+            raise BadRequest("cursor is not valid")
+        start, size = int(cursor), min(limit, self.page_size)
+        page = matched[start: start + size]
+        if fault is not None and fault.endless:
+            page = matched[:size]
+        page = [_reproject(f, out_crs) for f in page]
         if self.camel_case:
             page = [
                 {**f, "properties": {to_camel_case(k): v for k, v in f["properties"].items()}}
                 for f in page
             ]
         items = f"{self.url(prefix)}/collections/{name}/items"
-        links = [
-            {"rel": "self", "type": "application/geo+json", "href": f"{items}?{urlencode(query)}"}
-        ]
-        if start + limit < len(matched):
-            nxt = urlencode({**query, "cursor": str(start + limit)})
+        links = [{"rel": "self", "type": "application/geo+json",
+                  "href": f"{items}?{urlencode(query)}"}]
+        if start + size < len(matched) or (fault is not None and fault.endless):
+            nxt = urlencode({**query, "cursor": str(start + size)})
             links.append({"rel": "next", "type": "application/geo+json", "href": f"{items}?{nxt}"})
         return {
             "type": "FeatureCollection",
             "timeStamp": "2024-11-01T12:00:00Z",
-            "numberMatched": len(matched),
             "numberReturned": len(page),
             "links": links,
             "features": page,
         }
+
+
+def _limit(query: dict[str, str]) -> int:
+    text = query.get("limit", "10")
+    try:
+        limit = int(text)
+    except ValueError:
+        raise BadRequest("limit must be numeric") from None
+    if limit < 0:
+        raise BadRequest("limit can't be negative")
+    return min(limit, MAX_LIMIT)
+
+
+def _crs(query: dict[str, str], key: str) -> str | None:
+    """"CRS84", "4326" or "28992" from a CRS URI; 400 on the short form or another CRS."""
+    value = query.get(key)
+    if value is None:
+        return None
+    if not value.strip().startswith(CRS_URI_PREFIX):
+        raise BadRequest(f"{key} param should start with {CRS_URI_PREFIX}, got: {value}")
+    code = value.rstrip("/").rsplit("/", 1)[-1]
+    if code not in ("CRS84", "4326", "28992"):
+        raise BadRequest(f"unsupported CRS: {value}")
+    return code
+
+
+def _bbox(query: dict[str, str]) -> Any:
+    crs = _crs(query, "bbox-crs")
+    if "bbox" not in query:
+        return None
+    values = query["bbox"].split(",")
+    if len(values) != 4:
+        raise BadRequest("bbox should contain exactly 4 values separated by commas")
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in values)
+    except ValueError:
+        raise BadRequest(f"failed to parse value in bbox {query['bbox']}") from None
+    area = box(minx, miny, maxx, maxy)
+    if area.area <= 0:
+        raise BadRequest("bbox has no surface area")
+    if crs == "28992":
+        area = _transformed(area, 28992, 4326)
+    return area
+
+
+def _transformed(geometry: Any, source: int, target: int) -> Any:
+    transformer = Transformer.from_crs(source, target, always_xy=True)
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def _reproject(feature: Feature, crs: str | None) -> Feature:
+    if crs != "28992" or feature.get("geometry") is None:
+        return feature
+    geometry = mapping(_transformed(shape(feature["geometry"]), 4326, 28992))
+    return {**feature, "geometry": geometry}
 
 
 def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
@@ -206,16 +361,19 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
     handler.wfile.write(body)
 
 
-def _matches(feature: Feature, query: dict[str, str]) -> bool:
-    props = feature["properties"]
-    for key, value in query.items():
-        if key not in _RESERVED and str(props.get(key)) != value:
-            return False
-    if "bbox" in query:
-        minx, miny, maxx, maxy = (float(v) for v in query["bbox"].split(","))
-        if not shape(feature["geometry"]).intersects(box(minx, miny, maxx, maxy)):
-            return False
-    return True
+def _drip(handler: BaseHTTPRequestHandler, body: bytes, every: float) -> None:
+    """One byte at a time: each read arrives well within a socket time-out."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/geo+json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    for i in range(len(body)):
+        try:
+            handler.wfile.write(body[i: i + 1])
+            handler.wfile.flush()
+        except OSError:  # the client gave up
+            return
+        time.sleep(every)
 
 
 def closed_port() -> int:
@@ -393,3 +551,45 @@ def real_dataset(shared: Path, jaar: int = 2024) -> dict[str, dict[str, list[Fea
         "wb": {"buurten": buurten, "wijken": wijken, "gemeenten": gemeenten},
         "pc4": {"postcode4": pc4},
     }
+
+
+# --- the layouts of 2015, 2022, 2024 and 2025 ------------------------------------------------
+
+
+def _with(features: list[Feature], **extra: Any) -> list[Feature]:
+    return [{**f, "properties": {**f["properties"], **extra}} for f in features]
+
+
+def layout_services(jaar: int) -> tuple[dict[str, dict[str, list[Feature]]], str]:
+    """The synthetic gemeenten as PDOK serves year `jaar`, and the service prefix to ask.
+
+    * 2024 and 2025: their own service ``wb{jaar}``; 2024 carries the renamed
+      household column, 2025 camelCase duplicates beside the snake_case names.
+      The postcode collection holds figures up to the year before 2025 only
+      (postcode figures lag the kaart).
+    * 2022: the historisch service ``hist`` with collections that hold every
+      year, told apart by a ``jaar`` property (2021 is there too).
+    * 2015: the historisch service ``histy`` with a collection per year
+      (``buurten_2015``).
+    """
+    data = synthetic_dataset(jaar)
+    levels = data["wb"]
+    pc4 = data["pc4"]
+    if jaar == 2024:
+        levels["buurten"] = _with(levels["buurten"], aantal_particuliere_huishoudens=40,
+                                  jaar=jaar)
+        return {f"wb{jaar}": levels, "pc4": pc4}, f"wb{jaar}"
+    if jaar == 2025:
+        levels = {n: [{**f, "properties": {**f["properties"], "aantalInwoners":
+                                           f["properties"].get("aantal_inwoners")}}
+                      for f in feats] for n, feats in levels.items()}
+        pc4 = {"postcode4": [f for f in pc4["postcode4"] if f["properties"]["jaarcode"] < jaar]}
+        return {f"wb{jaar}": levels, "pc4": pc4}, f"wb{jaar}"
+    if jaar == 2022:
+        older = synthetic_dataset(2021)["wb"]
+        both = {n: _with(levels[n], jaar=2022) + _with(
+            [{**f, "id": f"{f['id']}-2021"} for f in older[n]], jaar=2021) for n in levels}
+        return {"hist": both, "pc4": pc4}, "hist"
+    per_year = {f"{n}_{jaar}": feats for n, feats in levels.items()}
+    per_year.update({f"{n}_{jaar + 1}": [] for n in levels})
+    return {"histy": per_year, "pc4": pc4}, "histy"

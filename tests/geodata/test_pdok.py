@@ -10,8 +10,10 @@ import pyogrio
 import pytest
 
 from citisens_core.cli import main
+from citisens_core.geodata import read_areas
 from citisens_core.geodata.pdok import (
     DEFAULT_BASE_URL,
+    DEFAULT_HISTORIC_URL,
     DownloadError,
     DownloadWarning,
     _offline_message,
@@ -19,13 +21,29 @@ from citisens_core.geodata.pdok import (
     default_filename,
     download_gemeenten,
     normalise_gemeentecode,
+    read_metadata,
+    service_url,
     snake_case,
 )
 
 try:
-    from .pdok_server import Fault, PdokStub, closed_port, real_dataset, synthetic_dataset
+    from .pdok_server import (
+        Fault,
+        PdokStub,
+        closed_port,
+        layout_services,
+        real_dataset,
+        synthetic_dataset,
+    )
 except ImportError:  # tests/geodata is not a package: pytest put it on sys.path
-    from pdok_server import Fault, PdokStub, closed_port, real_dataset, synthetic_dataset
+    from pdok_server import (
+        Fault,
+        PdokStub,
+        closed_port,
+        layout_services,
+        real_dataset,
+        synthetic_dataset,
+    )
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "real-cbs"
 needs_real = pytest.mark.skipif(
@@ -58,6 +76,21 @@ def fetch(server: PdokStub, tmp_path: Path, codes=("GM9001",), **kwargs) -> Path
         **kwargs,
     }
     return download_gemeenten(list(codes), 2024, tmp_path / "out" / "wb.gpkg", **options)
+
+
+def settled_count(server: PdokStub, match: str, wait: float = 3.0) -> int:
+    """Requests received, once the server has read the last one (a client that timed
+    out may be faster than the server's thread on a busy machine)."""
+    import time
+
+    end = time.monotonic() + wait
+    count = server.count(match)
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        if server.count(match) == count:
+            return count
+        count = server.count(match)
+    return count
 
 
 def layer(path: Path, name: str):
@@ -131,11 +164,12 @@ def test_paging_collects_every_page(stub: PdokStub, tmp_path: Path) -> None:
     assert len(buurten) == 25  # 3 pages of at most 10
     assert buurten["buurtcode"].is_unique
     assert set(buurten["gemeentecode"]) == {"GM9001"}
-    pages = [r for r in stub.requests if "/buurten/" in r]
+    pages = [r for r in stub.requests if "/buurten/items" in r]
     assert len(pages) == 3 and "cursor=20" in pages[-1]
-    assert ("buurten ophalen voor GM9001", 25, 25) in calls
+    # gokoala does not count (no numberMatched): the total is unknown (0)
     buurt_calls = [c[1:] for c in calls if c[0].startswith("buurten")]
-    assert buurt_calls == [(0, 0), (10, 25), (20, 25), (25, 25)]
+    assert buurt_calls == [(0, 0), (10, 0), (20, 0), (25, 0)]
+    assert stub.refused == []
 
 
 def test_geopackage_layers_crs_and_schema(stub: PdokStub, tmp_path: Path) -> None:
@@ -182,7 +216,8 @@ def test_pc4_keeps_postcodes_of_the_gemeente_and_year(stub: PdokStub, tmp_path: 
     assert sorted(pc4["postcode"]) == ["9001", "9002", "9003", "9004"]
     assert set(pc4["aantal_inwoners"]) == {1000}
     assert pyogrio.read_info(out, layer="pc4")["crs"] == "EPSG:28992"
-    assert "bbox=" in next(r for r in stub.requests if "/pc4/" in r)
+    assert "bbox=" in next(r for r in stub.requests if "/postcode4/items" in r)
+    assert metadata(out)["pc4_jaar"] == "2024"
 
 
 def test_several_gemeenten_in_one_file(stub: PdokStub, tmp_path: Path) -> None:
@@ -237,18 +272,18 @@ def test_real_hilversum_buurten(tmp_path: Path) -> None:
 
 
 def test_server_error_recovers_on_retry(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/buurten/", status=500, times=1))
-    stub.faults.append(Fault("/wijken/", status=429, times=1))
+    stub.faults.append(Fault("/buurten/items", status=500, times=1))
+    stub.faults.append(Fault("/wijken/items", status=429, times=1))
 
     out = fetch(stub, tmp_path)
 
     assert len(layer(out, "buurten")) == 25
-    assert stub.count("/buurten/") == 3 + 1
-    assert stub.count("/wijken/") == 1 + 1
+    assert stub.count("/buurten/items") == 3 + 1
+    assert stub.count("/wijken/items") == 1 + 1
 
 
 def test_persistent_server_error(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/buurten/", status=500))
+    stub.faults.append(Fault("/buurten/items", status=500))
     out = tmp_path / "out" / "wb.gpkg"
 
     with pytest.raises(
@@ -258,7 +293,7 @@ def test_persistent_server_error(stub: PdokStub, tmp_path: Path) -> None:
     ):
         fetch(stub, tmp_path)
 
-    assert stub.count("/buurten/") == FAST["max_attempts"]
+    assert stub.count("/buurten/items") == FAST["max_attempts"]
     assert not out.exists()
     assert not out.parent.exists() or not list(out.parent.iterdir())
 
@@ -266,7 +301,7 @@ def test_persistent_server_error(stub: PdokStub, tmp_path: Path) -> None:
 def test_failure_keeps_the_previous_file(stub: PdokStub, tmp_path: Path) -> None:
     first = fetch(stub, tmp_path)
     before = first.read_bytes()
-    stub.faults.append(Fault("/gemeenten/", status=503))
+    stub.faults.append(Fault("/gemeenten/items", status=503))
 
     with pytest.raises(DownloadError, match="HTTP 503"):
         fetch(stub, tmp_path, refresh=True)
@@ -276,26 +311,26 @@ def test_failure_keeps_the_previous_file(stub: PdokStub, tmp_path: Path) -> None
 
 
 def test_client_error_is_not_retried(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/buurten/", status=404))
+    stub.faults.append(Fault("/buurten/items", status=404))
 
     with pytest.raises(DownloadError, match=r"HTTP 404\) voor buurten van GM9001"):
         fetch(stub, tmp_path)
 
-    assert stub.count() == 1
+    assert stub.count("/buurten/items") == 1
 
 
 def test_timeout_is_retried_then_reported(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/buurten/", delay=1.0))
+    stub.faults.append(Fault("/buurten/items", delay=1.0))
 
     with pytest.raises(DownloadError, match=r"antwoordde niet binnen 0\.2 seconden voor buurten"):
         fetch(stub, tmp_path, timeout=0.2, max_attempts=2)
 
-    assert stub.count("/buurten/") == 2
+    assert settled_count(stub, "/buurten/items") == 2
     assert not (tmp_path / "out" / "wb.gpkg").exists()
 
 
 def test_timeout_once_then_answer(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/gemeenten/", delay=1.0, times=1))
+    stub.faults.append(Fault("/gemeenten/items", delay=1.0, times=1))
 
     out = fetch(stub, tmp_path, timeout=0.3)
 
@@ -323,7 +358,7 @@ def test_offline(tmp_path: Path) -> None:
 
 
 def test_invalid_json(stub: PdokStub, tmp_path: Path) -> None:
-    stub.faults.append(Fault("/wijken/", garbage=True))
+    stub.faults.append(Fault("/wijken/items", garbage=True))
 
     with pytest.raises(DownloadError, match="geen geldige JSON\\) voor wijken van GM9001"):
         fetch(stub, tmp_path)
@@ -331,7 +366,7 @@ def test_invalid_json(stub: PdokStub, tmp_path: Path) -> None:
 
 def test_unknown_gemeente(stub: PdokStub, tmp_path: Path) -> None:
     with pytest.raises(
-        DownloadError, match=r"^PDOK kent geen buurten voor gemeente GM9999 in 2024\.$"
+        DownloadError, match=r"^PDOK kent gemeente GM9999 niet in 2024\.$"
     ):
         fetch(stub, tmp_path, codes=("GM9999",))
 
@@ -445,7 +480,7 @@ def test_cli_error_is_one_line(
     assert main(cli_args(stub, tmp_path, "GM9999")) == 1
 
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == "error: PDOK kent geen buurten voor gemeente GM9999 in 2024."
+    assert err == "error: PDOK kent gemeente GM9999 niet in 2024."
     assert not list((tmp_path / "out").glob("*.gpkg"))
 
 
@@ -453,3 +488,140 @@ def test_cli_invalid_code(stub: PdokStub, tmp_path: Path, capsys: pytest.Capture
     assert main(cli_args(stub, tmp_path, "Hilversum")) == 1
     assert "Ongeldige gemeentecode 'Hilversum'" in capsys.readouterr().err
     assert stub.count() == 0
+
+
+# --- the strict server itself: what PDOK refuses -------------------------------------------
+
+
+def get(url: str) -> tuple[int, dict]:
+    import requests
+
+    response = requests.get(url, timeout=5)
+    return response.status_code, response.json()
+
+
+def test_server_refuses_what_gokoala_refuses() -> None:
+    services = synthetic_dataset()
+    with PdokStub(services, filters={"wb": {"buurten": {"gemeentecode"}}}) as server:
+        items = f"{server.url('wb')}/collections"
+        status, body = get(f"{items}/wijken/items?gemeentecode=GM9001")
+        assert status == 400 and "unknown query parameter(s) found: gemeentecode" in body["detail"]
+        assert get(f"{items}/buurten/items?gemeentecode=GM9001")[0] == 200
+        assert get(f"{items}/buurten/items?bbox=5,52,6,53&bbox-crs=EPSG:4326")[0] == 400
+        crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+        assert get(f"{items}/buurten/items?bbox=5,52,6,53&bbox-crs={crs84}")[0] == 200
+        assert get(f"{items}/buurten/items?crs=EPSG:28992")[0] == 400
+        rd = "http://www.opengis.net/def/crs/EPSG/0/28992"
+        status, body = get(f"{items}/buurten/items?crs={rd}&limit=1")
+        assert status == 200 and body["features"][0]["geometry"]["coordinates"][0][0][0] > 1000
+        assert get(f"{items}/buurten/items?filter=gemeentecode='GM9001'")[0] == 400
+        status, body = get(f"{items}/buurten/items?limit=5000")
+        assert status == 200 and len(body["features"]) == 28  # clamped to 1000, not refused
+        assert len(get(f"{items}/buurten/items")[1]["features"]) == 10  # default limit
+        queryables = get(f"{items}/wijken/queryables")[1]["properties"]
+        assert set(queryables) == {"geometry"}
+
+
+def test_service_per_year_and_historisch() -> None:
+    assert service_url(2024) == "https://api.pdok.nl/cbs/wijken-en-buurten-2024/ogc/v1"
+    assert service_url(2025).endswith("wijken-en-buurten-2025/ogc/v1")
+    assert service_url(2022) == service_url(2015) == DEFAULT_HISTORIC_URL
+
+
+# --- every layout, by both routes -----------------------------------------------------------
+
+
+def _filters(services: dict, route: str) -> dict:
+    offered = {"gemeentecode", "jaar", "jaarcode"} if route == "filter" else set()
+    return {
+        prefix: {
+            name: offered & (set(feats[0]["properties"]) if feats else set())
+            for name, feats in collections.items()
+        }
+        for prefix, collections in services.items()
+    }
+
+
+@pytest.mark.parametrize("route", ["filter", "bbox"])
+@pytest.mark.parametrize("jaar", [2015, 2022, 2024, 2025])
+def test_every_layout_by_both_routes(jaar: int, route: str, tmp_path: Path) -> None:
+    services, prefix = layout_services(jaar)
+    with PdokStub(services, page_size=10, filters=_filters(services, route)) as server:
+        out = download_gemeenten(
+            ["GM9001"], jaar, tmp_path / "wb.gpkg", base_url=server.url(prefix),
+            pc4_base_url=server.url("pc4"), cache_dir=tmp_path / "cache", **FAST,
+        )
+        asked = [r for r in server.requests if "/items" in r]
+        assert server.refused == []  # nothing PDOK would answer with HTTP 400
+    if route == "bbox":
+        assert not any("gemeentecode=" in r for r in asked)
+        assert any("bbox=" in r and "/buurten" in r for r in asked)
+    else:
+        assert all("gemeentecode=GM9001" in r for r in asked if "/buurten" in r)
+    buurten = read_areas(out, level="buurt")
+    assert len(buurten) == 25 and set(buurten["gemeentecode"]) == {"GM9001"}
+    assert buurten.attrs["jaar"] == jaar
+    assert len(read_areas(out, level="wijk")) == 2
+    meta = read_metadata(out)
+    assert meta["jaar"] == str(jaar)
+    # postcode figures lag the kaart: for 2025 the newest year PDOK holds is 2024
+    assert meta["pc4_jaar"] == str(min(jaar, 2024))
+    assert sorted(read_areas(out, level="pc4")["code"]) == ["9001", "9002", "9003", "9004"]
+
+
+# --- a hostile network ----------------------------------------------------------------------
+
+
+def test_one_byte_at_a_time_meets_the_deadline(stub: PdokStub, tmp_path: Path) -> None:
+    import time
+
+    stub.faults.append(Fault("/buurten/items", drip=0.5))
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"na 2 seconden nog niet klaar \(bij buurten"):
+        fetch(stub, tmp_path, timeout=1.0, deadline=2.0)
+    assert time.monotonic() - start < 6  # each byte came within the socket time-out
+    assert not (tmp_path / "out" / "wb.gpkg").exists()
+    assert not list((tmp_path / "cache").glob("buurten-*.json"))
+
+
+def test_endless_next_links_stop(stub: PdokStub, tmp_path: Path, monkeypatch) -> None:
+    import citisens_core.geodata.pdok as pdok
+
+    monkeypatch.setattr(pdok, "MAX_PAGES", 20)
+    stub.faults.append(Fault("/buurten/items", endless=True))
+    with pytest.raises(DownloadError, match="bleef nieuwe pagina's sturen voor buurten"):
+        fetch(stub, tmp_path)
+    assert stub.count("/buurten/items") == 20
+    assert not list((tmp_path / "cache").glob("buurten-*.json"))
+
+
+@pytest.mark.parametrize(
+    "features",
+    [[None, 1, "x"], [{"type": "Feature", "properties": {}, "geometry": {"type": "Point",
+                                                                       "coordinates": [5, 52]}}]],
+)
+def test_a_page_of_junk_is_refused_and_never_cached(
+    stub: PdokStub, tmp_path: Path, features: list
+) -> None:
+    stub.faults.append(Fault("/buurten/items", body={"type": "FeatureCollection",
+                                                     "features": features}, times=1))
+    with pytest.raises(DownloadError, match="onbruikbaar antwoord voor buurten van GM9001"):
+        fetch(stub, tmp_path)
+    assert not list((tmp_path / "cache").glob("buurten-*.json"))
+    assert not (tmp_path / "out" / "wb.gpkg").exists()
+    # the next run asks the server again and succeeds
+    before = stub.count("/buurten/items")
+    out = fetch(stub, tmp_path)
+    assert stub.count("/buurten/items") > before
+    assert len(layer(out, "buurten")) == 25
+
+
+def test_a_refusal_names_pdoks_reason(tmp_path: Path) -> None:
+    """A server that refuses the gemeente filter: the user sees why (and no file)."""
+    with PdokStub(synthetic_dataset(), filters={"wb": {}}) as server:
+        from citisens_core.geodata import pdok
+
+        client = pdok._Client(2.0, 1, 0.01, None, pdok._Deadline(10))
+        url = f"{server.url('wb')}/collections/buurten/items?gemeentecode=GM9001"
+        with pytest.raises(DownloadError, match=r"HTTP 400\) voor buurten \(unknown query"):
+            client.get_json(url, "buurten")
