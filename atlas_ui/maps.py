@@ -79,7 +79,7 @@ DECK_URL = "./app/static/deckgl/deck.gl-9.4.0.min.js"
 AREA_LINE = {"kleur": [255, 255, 255, 220], "breedte": 0.7}
 
 _kaart = st.components.v2.component(
-    "atlas_kaart", js=(Path(__file__).with_name("kaart.js")).read_text(encoding="utf-8"),
+    "citisens_kaart", js=(Path(__file__).with_name("kaart.js")).read_text(encoding="utf-8"),
     isolate_styles=False)
 
 

@@ -24,7 +24,7 @@ def map_elements(at) -> list[dict]:
     """Per map on the page: its data, with ``gebieden`` = one row per drawn area
     (fixed properties from the geometry, then the layer's colour and texts)."""
     decoded = [_decode(e.proto) for e in at.get("bidi_component")
-               if e.proto.component_name == "atlas_kaart"]
+               if e.proto.component_name == "citisens_kaart"]
     geometries = {d["id"]: d for d in decoded if d["rol"] == "geometrie"}
     maps = []
     for data in (d for d in decoded if d["rol"] == "kaart"):

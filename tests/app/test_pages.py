@@ -172,7 +172,7 @@ def test_search_by_name_selects_and_zooms(demo_buurten):
 def map_messages(at: AppTest) -> dict[str, bytes]:
     """The map's two elements as serialised for the browser: "geometrie" and "kaart"."""
     return {json.loads(e.proto.mixed.json)["rol"]: e.proto.SerializeToString()
-            for e in at.get("bidi_component") if e.proto.component_name == "atlas_kaart"}
+            for e in at.get("bidi_component") if e.proto.component_name == "citisens_kaart"}
 
 
 def test_map_payload_is_compact_and_geometry_travels_once():
