@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import zipfile
 from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
 from atlas_ui.charts import FONT_SIZE, styled
-from atlas_ui.data import Dataset
+from atlas_ui.classify import NO_DATA_HEX, LegendEntry, hex_to_rgba
+from atlas_ui.maps import fit_view
+from citisens_core.atlas import AreaSet, model_fingerprint
 from citisens_core.dutch import number, pct
+from citisens_core.geodata import to_geojson_payload
 from citisens_core.privacy import SMALL
 from citisens_core.residents import Residents, build_residents
 from citisens_core.respondents import Responses, ResponsesError, read_responses
@@ -35,11 +40,10 @@ class Upload:
     responses: Responses
 
 
-def dataset_residents(dataset: Dataset, model) -> Residents:
+def dataset_residents(dataset: AreaSet, model) -> Residents:
     """The residents of the current data set (memoised per data set and model)."""
-    return dataset.memo(("residents", id(model)), lambda: build_residents(
-        dataset.levels, lambda level: dataset.estimates(level, model), model.profile_keys,
-        bron=dataset.bron, is_demo=dataset.is_demo))
+    return dataset.memo(("residents", model_fingerprint(model)),
+                        lambda: build_residents(dataset, model))
 
 
 @st.cache_resource(show_spinner="Voorbeeldbestand maken (de eerste keer ongeveer 20 seconden) …")
@@ -216,3 +220,68 @@ def zip_tables(tables: dict[str, pd.DataFrame]) -> bytes:
         for name, table in tables.items():
             archive.writestr(f"{name}.csv", table.to_csv(sep=";", lineterminator="\n"))
     return buffer.getvalue()
+
+
+# --- the reach map --------------------------------------------------------------------------
+
+#: Respondents per buurt against a proportional response: diverging red–blue
+#: (ColorBrewer RdBu, colour-blind safe), upper bound of the ratio per class.
+REACH_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.5, "#b2182b", "minder dan de helft van verwacht"),
+    (0.8, "#ef8a62", "0,5 tot 0,8 keer verwacht"),
+    (1.25, "#f7f7f7", "ongeveer zoals verwacht"),
+    (2.0, "#67a9cf", "1,25 tot 2 keer verwacht"),
+    (math.inf, "#2166ac", "meer dan 2 keer verwacht"),
+)
+NOBODY = ("#3f007d", "niemand bereikt")
+SMALL_AREA = ("#9e9e9e", "minder dan 10 respondenten")
+NOT_JUDGED = (NO_DATA_HEX, "te weinig huishoudens om te beoordelen")
+REACH_LAYER_ID = "bereik"
+
+
+def reach_class(row) -> tuple[str, str]:
+    """Colour and label of one row of the (suppressed) area table."""
+    if row["aantal"] == SMALL:
+        return SMALL_AREA
+    if row["gemist"]:
+        return NOBODY
+    ratio = row["verhouding"]
+    if row["aantal"] == 0 or ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return NOT_JUDGED
+    return next((colour, label) for bound, colour, label in REACH_CLASSES if ratio < bound)
+
+
+def reach_map(dataset: AreaSet, level: str, table: pd.DataFrame
+              ) -> tuple[pdk.Deck, list[LegendEntry]]:
+    """The buurten coloured by response against a proportional response, with its legend.
+
+    Built from the suppressed area table, so a buurt with 1-9 respondents shows
+    "< 10" in its tooltip and its own colour, never its count or ratio.
+    """
+    rows = table.set_index("code")
+    geo = dataset.levels[level]
+    geo = geo[geo["code"].astype(str).isin(rows.index)].copy()
+    classes = [reach_class(rows.loc[str(c)]) for c in geo["code"].astype(str)]
+    geo["respondenten"] = [_fmt(rows.at[str(c), "aantal"]) for c in geo["code"].astype(str)]
+    geo["verwacht"] = [number(rows.at[str(c), "verwacht"], 1) for c in geo["code"].astype(str)]
+    geo["oordeel"] = [label for _, label in classes]
+    payload = to_geojson_payload(geo, ["code", "naam", "respondenten", "verwacht", "oordeel"])
+    colour_of = dict(zip(geo["code"].astype(str), (c for c, _ in classes), strict=True))
+    for feature in payload["features"]:
+        feature["properties"]["kleur"] = hex_to_rgba(colour_of[str(feature["properties"]["code"])])
+    layer = pdk.Layer("GeoJsonLayer", id=REACH_LAYER_ID, data=payload, pickable=True,
+                      stroked=True, filled=True, get_fill_color="properties.kleur",
+                      get_line_color=[90, 90, 90, 200], line_width_min_pixels=0.7)
+    deck = pdk.Deck(layers=[layer], initial_view_state=pdk.ViewState(
+        **fit_view(tuple(geo.total_bounds), height_px=REACH_MAP_HEIGHT)), map_provider=None,
+        tooltip={"html": "<b>{naam}</b><br/>Respondenten: {respondenten}<br/>"
+                         "Verwacht bij evenredige respons: {verwacht}<br/>{oordeel}",
+                 "style": {"backgroundColor": "#1b1b1b", "color": "white", "fontSize": "15px"}})
+    counts = pd.Series([label for _, label in classes]).value_counts()
+    palette = [(c, lbl) for _, c, lbl in REACH_CLASSES] + [NOBODY, SMALL_AREA, NOT_JUDGED]
+    legend = [LegendEntry(c, lbl, int(counts.get(lbl, 0)), no_data=(c, lbl) == NOT_JUDGED)
+              for c, lbl in palette if counts.get(lbl, 0)]
+    return deck, legend
+
+
+REACH_MAP_HEIGHT = 460

@@ -3,11 +3,13 @@
 import streamlit as st
 
 from atlas_ui.consultation import (
+    REACH_MAP_HEIGHT,
     area_display,
     channel_display,
     dataset_residents,
     profile_display,
     ratio_chart,
+    reach_map,
     theme_display,
     upload_section,
     zip_tables,
@@ -15,6 +17,7 @@ from atlas_ui.consultation import (
 from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, number, pct
 from atlas_ui.layout import attribution, guarded
+from atlas_ui.maps import legend_html
 from citisens_core.consultation import reach_check
 from citisens_core.privacy import count_text
 from citisens_core.render_consultation import md, reach_to_markdown
@@ -89,8 +92,20 @@ def page():
         if len(missed):
             st.warning("Uit deze buurten kwam niemand, terwijl er respons te verwachten was: "
                        + ", ".join(missed["naam"].astype(str)) + ".")
-        st.dataframe(area_display(check.area_table()), width="stretch")
-        attribution(dataset)
+        areas = check.area_table()
+        if residents.niveau in dataset.levels:
+            deck, legend = reach_map(dataset, residents.niveau, areas)
+            left, right = st.columns([2.2, 1])
+            with left:
+                st.pydeck_chart(deck, height=REACH_MAP_HEIGHT, key="atlas_consultatie_kaart")
+                attribution(dataset)
+            with right:
+                st.markdown(legend_html("Respons tegenover evenredige respons", legend),
+                            unsafe_allow_html=True)
+                st.caption("Verwacht: het aantal respondenten als elk huishouden even vaak had "
+                           "gereageerd. Buurten met minder dan 10 respondenten tonen geen "
+                           "aantal.")
+        st.dataframe(area_display(areas), width="stretch")
     with tabs[2]:
         w = check.gewichten
         st.markdown(

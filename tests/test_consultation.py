@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from citisens_core.atlas import AreaSet
 from citisens_core.cli import main
 from citisens_core.consultation import IN_LINE, OVER, UNDER, reach_check
 from citisens_core.fictional.consultation import (
@@ -29,7 +30,7 @@ from citisens_core.render_consultation import (
     panel_to_markdown,
     reach_to_markdown,
 )
-from citisens_core.residents import build_residents, estimator, read_levels
+from citisens_core.residents import build_residents
 from citisens_core.respondents import ResponsesError, assign_profiles, read_responses
 from citisens_core.survey import answer_columns
 
@@ -50,8 +51,7 @@ def items(scheme):
 
 @pytest.fixture(scope="module")
 def residents(model):
-    levels = read_levels(DEMO)
-    return build_residents(levels, estimator(levels, model), model.profile_keys, is_demo=True)
+    return build_residents(AreaSet.from_file(DEMO), model)
 
 
 @pytest.fixture(scope="module")

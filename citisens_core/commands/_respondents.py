@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 def load_inputs(args: argparse.Namespace, require_channel: bool):
     """Area file + responses/members file → placed respondents with profiles."""
+    from citisens_core.atlas import AreaSet
     from citisens_core.cli import CliError
-    from citisens_core.residents import build_residents, estimator, read_levels
+    from citisens_core.residents import build_residents
     from citisens_core.respondents import assign_profiles, read_responses
     from citisens_core.survey import answer_columns
 
@@ -30,10 +31,9 @@ def load_inputs(args: argparse.Namespace, require_channel: bool):
 
     responses = read_responses(args.responses.read_bytes(), args.responses.name,
                                answer_columns(load_scheme()), require_channel=require_channel)
-    levels = read_levels(args.areas)
+    areas = AreaSet.from_file(args.areas)
     try:
-        residents = build_residents(levels, estimator(levels, model), model.profile_keys,
-                                    gemeentecodes=args.gemeente, bron=args.areas.name)
+        residents = build_residents(areas, model, gemeentecodes=args.gemeente)
     except ValueError as exc:
         raise CliError(f"{args.areas}: {exc}") from exc
     resp = assign_profiles(responses, residents, model)

@@ -114,16 +114,17 @@ def test_file_text_is_shown_as_text_and_small_channels_suppressed():
 
 
 def test_downloads_hold_only_suppressed_aggregates(residents_check=None):
+    from citisens_core.atlas import AreaSet
     from citisens_core.consultation import reach_check
     from citisens_core.model import default_model
-    from citisens_core.residents import build_residents, estimator, read_levels
+    from citisens_core.residents import build_residents
     from citisens_core.respondents import assign_profiles, read_responses
     from citisens_core.scheme import load_scheme
     from citisens_core.survey import answer_columns
 
     model = default_model()
-    levels = read_levels(REPO / "geodata" / "demo-gemeente.gpkg")
-    residents = build_residents(levels, estimator(levels, model), model.profile_keys)
+    residents = build_residents(AreaSet.from_file(REPO / "geodata" / "demo-gemeente.gpkg"),
+                                model)
     frame = demo_consultation().drop(columns="ware_profiel").copy()
     frame.loc[frame.index[:3], "kanaal"] = "Buurtbus"
     responses = read_responses(frame.to_csv(index=False, sep=";").encode(), "r.csv",
@@ -151,3 +152,18 @@ def test_panel_page_plans_recruitment_and_offers_the_factsheet():
     assert "Werf" in page and "Stadse Nomaden" in page
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Factsheet (PDF)" in labels and "Factsheet (HTML)" in labels
+
+
+def test_the_reach_map_never_shows_a_small_count(consultation_csv):
+    import json
+
+    at = upload(open_page("pages/consultatie.py"), "reacties.csv", consultation_csv)
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no reach map on the page"
+    spec = json.loads(charts[0].proto.json)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == "bereik")
+    shown = [f["properties"]["respondenten"] for f in layer["data"]["features"]]
+    assert SMALL in shown  # the demo has buurten with a handful of respondents
+    assert not [s for s in shown if re.fullmatch(r"[1-9]", s)]
+    legend = "\n".join(m.value for m in at.markdown)
+    assert "minder dan 10 respondenten" in legend
