@@ -21,6 +21,7 @@ import streamlit as st
 from atlas_ui.charts import FONT_SIZE, styled
 from atlas_ui.classify import NO_DATA_HEX, LegendEntry, hex_to_rgba
 from atlas_ui.maps import fit_view
+from atlas_ui.state import session_key
 from citisens_core.atlas import AreaSet, model_fingerprint
 from citisens_core.dutch import number, pct
 from citisens_core.geodata import to_geojson_payload
@@ -61,16 +62,16 @@ def demo_file(kind: str) -> bytes:
 def upload_section(key: str, label: str, require_channel: bool, scheme, kind: str
                    ) -> Responses | None:
     """File uploader + example button; a bad file shows why and keeps the previous one."""
-    state_key = f"atlas_{key}_upload"
+    state_key = session_key(f"{key}_upload")
     left, right = st.columns([3, 1])
     with left:
-        file = st.file_uploader(label, type=["csv", "txt", "xlsx"], key=f"atlas_{key}_file",
+        file = st.file_uploader(label, type=["csv", "txt", "xlsx"], key=session_key(f"{key}_file"),
                                 help=f"CSV (komma of puntkomma) of Excel, hoogstens "
                                      f"{MAX_UPLOAD_MB} MB. Het bestand blijft in het geheugen "
                                      "van deze sessie en wordt nergens opgeslagen.")
     with right:
         st.write("")
-        example = st.button("Voorbeeld van de demogemeente", key=f"atlas_{key}_demo",
+        example = st.button("Voorbeeld van de demogemeente", key=session_key(f"{key}_demo"),
                             width="stretch",
                             help="Een gegenereerd bestand met een bekende scheefheid (fictief).")
     current: Upload | None = st.session_state.get(state_key)

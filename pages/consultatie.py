@@ -18,6 +18,7 @@ from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, number, pct
 from atlas_ui.layout import attribution, guarded
 from atlas_ui.maps import legend_html
+from atlas_ui.state import area_key, session_key
 from citisens_core.consultation import reach_check
 from citisens_core.privacy import count_text
 from citisens_core.render_consultation import md, reach_to_markdown
@@ -97,7 +98,7 @@ def page():
             deck, legend = reach_map(dataset, residents.niveau, areas)
             left, right = st.columns([2.2, 1])
             with left:
-                st.pydeck_chart(deck, height=REACH_MAP_HEIGHT, key="atlas_consultatie_kaart")
+                st.pydeck_chart(deck, height=REACH_MAP_HEIGHT, key=area_key("consultatie_kaart"))
                 attribution(dataset)
             with right:
                 st.markdown(legend_html("Respons tegenover evenredige respons", legend),
@@ -132,12 +133,12 @@ def page():
     d1, d2 = st.columns(2)
     d1.download_button("Notitie (Markdown)", reach_to_markdown(check).encode("utf-8"),
                        file_name=f"{stem}.md", mime="text/markdown", on_click="ignore",
-                       key="atlas_consultatie_dl_md", width="stretch")
+                       key=session_key("consultatie_dl_md"), width="stretch")
     d2.download_button("Tabellen (CSV in zip)", zip_tables({
         "profielen": profile_display(profiles), "kanalen": channel_display(check.channel_table()),
         "buurten": area_display(check.area_table()), "resultaten": theme_display(themes)}),
         file_name=f"{stem}-tabellen.zip", mime="application/zip", on_click="ignore",
-        key="atlas_consultatie_dl_zip", width="stretch")
+        key=session_key("consultatie_dl_zip"), width="stretch")
     st.caption("Downloads bevatten alleen tellingen per groep, nooit rijen van personen of "
                f"volledige postcodes; groepen van minder dan 10 staan er als \"< 10\". "
                f"Aandelen: {pct(1)} = alle respondenten.")

@@ -12,6 +12,7 @@ from atlas_ui.consultation import (
 from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, number, pct
 from atlas_ui.layout import guarded
+from atlas_ui.state import session_key
 from citisens_core.panel import panel_check
 from citisens_core.privacy import SMALL, count_text
 from citisens_core.render_consultation import (
@@ -57,7 +58,7 @@ def page():
         st.warning(f"Geen enkele postcode uit {members.source} ligt in {residents.naam}.")
         return
     size = st.number_input("Gewenste omvang van het panel (0 = zo klein mogelijk)", min_value=0,
-                           max_value=100_000, value=0, step=50, key="atlas_panel_size")
+                           max_value=100_000, value=0, step=50, key=session_key("panel_size"))
     check = panel_check(resp, size=int(size) or None, scheme=sch)
     st.header(f"{count_text(check.n)} panelleden in {residents.naam}")
 
@@ -99,9 +100,9 @@ def page():
                       for _, r in plan.iterrows()], width="stretch")
     with tabs[3]:
         titel = st.text_input("Titel van de peiling", "Uitkomsten van de peiling over afval",
-                              key="atlas_panel_titel", max_chars=120)
+                              key=session_key("panel_titel"), max_chars=120)
         wat = st.text_area("Wat doet de gemeente met de uitkomsten (of waarom nog niet)?",
-                           key="atlas_panel_wat", max_chars=3000,
+                           key=session_key("panel_wat"), max_chars=3000,
                            placeholder="Bijvoorbeeld: De gemeenteraad bespreekt de uitkomsten "
                                        "in juni. …")
         sheet = factsheet(check, titel, wat)
@@ -117,14 +118,14 @@ def page():
                 st.dataframe(theme_display(themes), width="stretch", hide_index=True)
         f1, f2 = st.columns(2)
         f1.download_button("Factsheet (PDF)", factsheet_pdf(sheet), file_name="factsheet.pdf",
-                           mime="application/pdf", on_click="ignore", key="atlas_panel_dl_pdf",
-                           width="stretch")
+                           mime="application/pdf", on_click="ignore",
+                           key=session_key("panel_dl_pdf"), width="stretch")
         f2.download_button("Factsheet (HTML)", factsheet_html(sheet).encode("utf-8"),
                            file_name="factsheet.html", mime="text/html", on_click="ignore",
-                           key="atlas_panel_dl_html", width="stretch")
+                           key=session_key("panel_dl_html"), width="stretch")
     st.download_button("Panelcheck (Markdown)", panel_to_markdown(check).encode("utf-8"),
                        file_name="panelcheck.md", mime="text/markdown", on_click="ignore",
-                       key="atlas_panel_dl_md")
+                       key=session_key("panel_dl_md"))
 
 
 page()
