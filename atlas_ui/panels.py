@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from atlas_ui.format import (
 )
 from atlas_ui.state import area_key, session_key
 from citisens_core.atlas import AreaSet
+from citisens_core.geodata.normalise import missing_reason
 
 CONFIDENCE_TEXT = {
     "hoog": "hoog — alle kenmerken uit eigen cijfers van het gebied",
@@ -57,11 +59,23 @@ def confidence_line(label: str) -> None:
     st.markdown(f"**Betrouwbaarheid:** {html.escape(text)}")
 
 
-def key_figures_table(rows: dict[str, pd.Series]) -> pd.DataFrame:
-    """Key CBS figures of one or more areas as a table of formatted Dutch text."""
-    data = {}
-    for name, row in rows.items():
-        data[name] = [figure_value(c, row.get(c)) for c in KEY_FIGURES]
+def missing_of(dataset: AreaSet, level: str) -> Mapping[str, str]:
+    """Which figures a level's table lacks throughout, and why (for :func:`key_figures_table`)."""
+    return dataset.levels[level].attrs.get("ontbrekend", {})
+
+
+def key_figures_table(rows: dict[str, pd.Series],
+                      ontbrekend: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Key CBS figures of one or more areas as a table of formatted Dutch text.
+
+    With `ontbrekend` (the table's ``attrs["ontbrekend"]``) a missing figure
+    says why: not yet published, secret, nobody lives here, not in the file.
+    """
+    def shown(row: pd.Series, column: str) -> str:
+        reason = missing_reason(row, column, ontbrekend) if ontbrekend is not None else None
+        return f"– ({reason})" if reason else figure_value(column, row.get(column))
+
+    data = {name: [shown(row, c) for c in KEY_FIGURES] for name, row in rows.items()}
     return pd.DataFrame(data, index=[figure_label(c) for c in KEY_FIGURES])
 
 
@@ -81,7 +95,7 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     if not bool(est["heeft_schatting"]):
         st.warning("Voor dit gebied is geen schatting: volgens CBS wonen hier geen "
                    "huishoudens (bijvoorbeeld een bedrijventerrein of alleen instellingen).")
-        st.table(key_figures_table({str(row["naam"]): row}))
+        st.table(key_figures_table({str(row["naam"]): row}, missing_of(dataset, level)))
         return False
     names = sch.names()
     dom, second = est["dominant_profiel"], est["tweede_profiel"]
@@ -98,7 +112,7 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     confidence_line(est["betrouwbaarheid"])
     st.caption(f"Bronnen: {est['bronnen']}")
     with st.expander("Kerncijfers (CBS)"):
-        st.table(key_figures_table({str(row["naam"]): row}))
+        st.table(key_figures_table({str(row["naam"]): row}, missing_of(dataset, level)))
     st.caption(GROUP_REMINDER)
     return st.button("Open gebiedsanalyse", key=area_key("open_analysis"), type="primary",
                      width="stretch")

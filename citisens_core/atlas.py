@@ -368,6 +368,8 @@ class AreaSet:
     def title(self) -> str:
         """What the data is, in Dutch ("Lindewaarde (fictief) · fictieve demogemeente")."""
         names = sorted(self.gemeente_names().values())
+        if not names and not self.fictief:  # postcode figures need not name their gemeente
+            return self.bron
         where = names[0] if len(names) == 1 else f"{len(names)} gemeenten"
         return f"{where} · fictieve demogemeente" if self.fictief else f"{where} — {self.bron}"
 

@@ -72,7 +72,8 @@ def page():
     if selection is None:
         st.warning("Voor de gekozen gebieden is geen schatting: volgens CBS wonen er geen "
                    "huishoudens.")
-        st.table(key_figures_table({names[c]: areas[areas['code'] == c].iloc[0] for c in codes}))
+        st.table(key_figures_table({names[c]: areas[areas['code'] == c].iloc[0] for c in codes},
+                                   areas.attrs.get("ontbrekend", {})))
         return
     if selection.skipped:
         skipped = ", ".join(names[c] for c in selection.skipped)
@@ -124,7 +125,8 @@ def page():
 
     st.subheader("Kerncijfers (CBS)")
     shown = codes[:8]
-    figures = key_figures_table({names[c]: areas[areas["code"] == c].iloc[0] for c in shown})
+    figures = key_figures_table({names[c]: areas[areas["code"] == c].iloc[0] for c in shown},
+                                areas.attrs.get("ontbrekend", {}))
     st.table(figures)
     if len(codes) > len(shown):
         st.caption(f"De eerste {len(shown)} van {len(codes)} gebieden.")

@@ -169,14 +169,17 @@ def fetch_postcode_boundaries(figures, code: str) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="atlas-pdok-") as tmp:
             out = Path(tmp) / "pdok.gpkg"
-            # the kaart of the same year; the postcode boundaries of the figures' own year
-            download_gemeenten([code], max(jaar, 2023), out, pc4_jaar=jaar,
+            # the gemeente of the figures' year, and the postcode boundaries of that year
+            download_gemeenten([code], jaar, out, pc4_jaar=jaar,
                                progress=lambda s, d, t: bar.progress(
                                    min(d / t, 1.0) if t else 0.0, text=f"{s}: {d} gebieden"))
             boundaries = load_file(out, f"PDOK {code}", key=f"pdok-pc-{code}-{jaar}")
         if "pc4" not in boundaries.levels:
             raise UploadError(f"PDOK gaf geen postcodegrenzen voor {code} in {jaar}.")
-        dataset = postcode_dataset(figures, boundaries.levels["pc4"], f"PDOK ({code}, {jaar})")
+        gemeente = boundaries.levels["gemeente"].iloc[0]  # the postcodes lie mostly in it
+        postcodes = boundaries.levels["pc4"].assign(gemeentecode=gemeente["code"],
+                                                    gemeentenaam=gemeente["naam"])
+        dataset = postcode_dataset(figures, postcodes, f"PDOK ({code}, {jaar})")
     except (DownloadError, UploadError, ValueError) as exc:
         bar.empty()
         st.error(f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "

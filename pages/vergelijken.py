@@ -93,7 +93,7 @@ def page():
         st.subheader("Kerncijfers (CBS)")
         table = dataset.levels[level]
         st.table(key_figures_table({labels[c]: table[table["code"] == c].iloc[0]
-                                    for c in rows["code"]}))
+                                    for c in rows["code"]}, table.attrs.get("ontbrekend", {})))
         st.markdown("**Betrouwbaarheid:** " + "; ".join(
             f"{labels[r['code']]}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
         for _, r in rows.iterrows():

@@ -13,7 +13,7 @@ canonical codes and shares, polygons repaired, duplicates merged, EPSG:4326.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -230,18 +230,20 @@ def _demographics(frame: pd.DataFrame, generation: str) -> tuple[pd.DataFrame, d
     return out[list(DEMOGRAPHIC_COLUMNS)].astype("float64"), why
 
 
-def missing_reason(table: pd.DataFrame, row: pd.Series, column: str) -> str | None:
+def missing_reason(
+    row: pd.Series, column: str, ontbrekend: Mapping[str, str] | None = None
+) -> str | None:
     """Why an area's figure is missing, in Dutch; None when it is there.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The canonical table the row comes from (its ``attrs["ontbrekend"]`` says
-        which columns the release does not have yet or at all).
     row : pandas.Series
-        One area.
+        One area of a canonical table.
     column : str
         A canonical demographic column.
+    ontbrekend : mapping, optional
+        ``attrs["ontbrekend"]`` of the table the row comes from: which columns
+        the release does not have yet, or at all.
 
     Returns
     -------
@@ -253,7 +255,7 @@ def missing_reason(table: pd.DataFrame, row: pd.Series, column: str) -> str | No
     value = row.get(column)
     if value is not None and not pd.isna(value):
         return None
-    reason = table.attrs.get("ontbrekend", {}).get(column)
+    reason = (ontbrekend or {}).get(column)
     if reason:
         return reason
     inwoners = row.get("inwoners")

@@ -269,7 +269,18 @@ def _read(
     """Rows of one file, normalised; `with_geometry` as in :func:`normalise`."""
     display = path.name
     if path.suffix.lower() in TABLE_SUFFIXES:  # CBS postcode statistics as a spreadsheet
-        return read_postcode_table(path)
+        table = read_postcode_table(path)
+        if level is not None and level != table.attrs["niveau"]:
+            raise AreaFileError(
+                f"{display}: bevat alleen {LEVEL_RULES[table.attrs['niveau']].plural}, "
+                f"geen {LEVEL_RULES[level].plural}"
+            )
+        if gemeente is not None:
+            raise AreaFileError(
+                f"{display}: postcodecijfers noemen geen gemeente; filteren op gemeente kan "
+                "hier niet (geef ze grenzen van die gemeente, bijvoorbeeld via PDOK)"
+            )
+        return table
     layer = _choose_layer(_open_layers(path, display), level, display)
     where, code = (None, None)
     if gemeente is not None:

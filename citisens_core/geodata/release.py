@@ -68,10 +68,13 @@ def release_notes(attrs: Mapping[str, object]) -> list[str]:
     pending = [c for c, why in dict(missing).items() if why == "nog niet gepubliceerd"]
     if not pending:
         return []
-    names = ", ".join(DEMOGRAPHIC_COLUMNS.get(c, c).lower() for c in pending)
+    labels = [DEMOGRAPHIC_COLUMNS.get(c, c).lower() for c in pending]
+    names = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} en {labels[-1]}"
+    verb = "is" if len(labels) == 1 else "zijn"
     versie = attrs.get("versie")
     which = f"Dit is versie {versie}" if versie else "Dit is een vroege uitgave"
     return [
-        f"{which} van de CBS-cijfers: {names} zijn nog niet gepubliceerd. CBS vult ze aan "
-        "in een latere versie van hetzelfde jaar; haal die op zodra hij er is."
+        f"{which} van de CBS-cijfers: {names} {verb} nog niet gepubliceerd (dat is iets "
+        "anders dan geheim of onbewoond). CBS vult ze aan in een latere versie van hetzelfde "
+        "jaar; haal die op zodra hij er is."
     ]

@@ -668,6 +668,13 @@ def test_postcode_csv_upload_gets_boundaries_and_a_map():
     assert "© CBS, © ESRI Nederland, 2023 (versie v1)" in shown
     assert "nog niet gepubliceerd" in shown  # the WOZ value comes in a later release
     assert codes(at) == {"3511", "3512", "3513"}
+    # an area's key figures say why one is missing: not yet published is not secret
+    click(at, "3511")
+    figures = at.table[0].value
+    assert "nog niet gepubliceerd" in figures.loc["Gemiddelde WOZ-waarde (x € 1.000)"].iloc[0]
+    click(at, "3513")
+    figures = at.table[0].value
+    assert figures.loc["Aantal inwoners"].iloc[0] == "– (geheim)"
 
 
 def test_buurt_only_file_gets_wijken_and_gemeenten(tmp_path):

@@ -155,7 +155,7 @@ def test_release_and_figures_not_yet_published(tmp_path: Path) -> None:
     assert first.attrs["ontbrekend"]["inkomen_per_inwoner"] == "nog niet gepubliceerd"
     assert first["inkomen_per_inwoner"].isna().all()
     row = first.iloc[0]
-    assert missing_reason(first, row, "inkomen_per_inwoner") == "nog niet gepubliceerd"
+    assert missing_reason(row, "inkomen_per_inwoner", first.attrs["ontbrekend"]) == "nog niet gepubliceerd"
 
 
 def test_secret_is_not_unpublished_nor_empty(tmp_path: Path) -> None:
@@ -163,21 +163,34 @@ def test_secret_is_not_unpublished_nor_empty(tmp_path: Path) -> None:
     assert table.attrs["versie"] == "v2"
     assert "inkomen_per_inwoner" not in table.attrs["ontbrekend"]
     by_code = table.set_index("code", drop=False)
+    why = table.attrs["ontbrekend"]
     assert by_code.loc["BU03440101", "inkomen_per_inwoner"] == 31.5
-    assert missing_reason(table, by_code.loc["BU03440101"], "inkomen_per_inwoner") is None
-    assert missing_reason(table, by_code.loc["BU03440102"], "inkomen_per_inwoner") == "geheim"
+    assert missing_reason(by_code.loc["BU03440101"], "inkomen_per_inwoner", why) is None
+    assert missing_reason(by_code.loc["BU03440102"], "inkomen_per_inwoner", why) == "geheim"
     # the 2024 household names are read
     assert (table["huishoudens"] == 400).all()
     assert (table["gem_huishoudgrootte"] == 2.1).all()
     # a figure this layout does not carry at all
-    assert missing_reason(table, by_code.loc["BU03440101"], "woz") == "niet in het bestand"
+    assert missing_reason(by_code.loc["BU03440101"], "woz", why) == "niet in het bestand"
 
 
 def test_nobody_lives_here_is_its_own_reason() -> None:
     table = pd.DataFrame({"inwoners": [0.0], "woz": [float("nan")]})
-    assert missing_reason(table, table.iloc[0], "woz") == "niemand woont hier"
+    assert missing_reason(table.iloc[0], "woz", {}) == "niemand woont hier"
 
 
 def test_2025_layer_names_with_year(tmp_path: Path) -> None:
     path = write("2025-gpkg-v1", tmp_path)
     assert read_areas(path, level="wijk")["code"].tolist() == ["WK034401", "WK034501"]
+
+
+@pytest.mark.parametrize("name", ["2015-shp", "2022-shp", "2024-gpkg-v2", "2025-gpkg-v1",
+                                  "2023-wfs-geojson"])
+def test_cli_estimates_every_generation(name: str, tmp_path: Path) -> None:
+    from citisens_core.cli import main
+
+    out = tmp_path / "schattingen.csv"
+    assert main(["estimate", str(write(name, tmp_path)), "--out", str(out)]) == 0
+    estimates = pd.read_csv(out)
+    assert estimates["code"].tolist() == ["BU03440101", "BU03440102", "BU03450101"]
+    assert (estimates["niveau"] == "buurt").all()

@@ -346,3 +346,30 @@ def test_figures_get_boundaries(tmp_path: Path) -> None:
     buurten.attrs["niveau"] = "buurt"
     with pytest.raises(AreaFileError, match="bevat buurt-gebieden, de cijfers gaan over pc4"):
         attach_boundaries(figures, buurten)
+
+
+def test_a_postcode_table_has_no_other_levels(tmp_path: Path) -> None:
+    path = tmp_path / "pc4_2023_v1.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(release_rows())
+    with pytest.raises(AreaFileError, match="bevat alleen postcodegebieden, geen buurten"):
+        read_areas(path, level="buurt")
+    with pytest.raises(AreaFileError, match="filteren op gemeente kan hier niet"):
+        read_areas(path, gemeente="GM0344")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_cli_estimates_postcode_figures(suffix: str, tmp_path: Path) -> None:
+    from citisens_core.cli import main
+
+    path = tmp_path / f"pc4_2023_v1{suffix}"
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(release_rows())
+    else:
+        pd.DataFrame(release_rows()).to_excel(path, header=False, index=False)
+    out = tmp_path / "schattingen.csv"
+    assert main(["estimate", str(path), "--out", str(out)]) == 0
+    estimates = pd.read_csv(out, dtype={"code": str})
+    assert estimates["code"].tolist() == ["3511", "3512", "3513"]
+    assert (estimates["niveau"] == "pc4").all()
