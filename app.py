@@ -3,12 +3,16 @@
 Before the server accepts its first visitor it loads what every visitor needs
 (libraries, the fitted model, the embedded demo gemeente and its estimates), so
 that the first map appears as fast for the first visitor as for the next.
+Every page is served as Dutch (``lang="nl"``) for assistive technology.
 """
 
 import asyncio
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from atlas_ui.html_lang import DutchDocumentMiddleware
 
 
 @asynccontextmanager
@@ -19,4 +23,5 @@ async def warm_caches(_app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=warm_caches)
+app = st.App("dashboard.py", lifespan=warm_caches,
+             middleware=[Middleware(DutchDocumentMiddleware)])

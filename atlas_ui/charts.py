@@ -11,6 +11,7 @@ from citisens_core.scheme import CHARACTERISTICS, Scheme
 #: Series colours: dark blue for the area itself, then lighter references (colour-blind safe).
 SERIES_COLOURS = ("#1f5c99", "#7fa7cf", "#b8b8b8", "#e08b3a")
 FONT_SIZE = 14
+TEXT_COLOUR = "#333333"
 #: Numbers as Dutch readers write them: 4,6 and 19.800 (set first: configure() replaces).
 DUTCH = alt.Locale(number=alt.NumberLocale(decimal=",", thousands=".", grouping=[3],
                                            currency=["€\u00a0", ""]))
@@ -24,9 +25,12 @@ def styled(chart: alt.TopLevelMixin, label_limit: int = 260,
     side panel. `legend` overrides legend settings (e.g. ``direction``).
     """
     # configure(locale=…) replaces the whole config, so it comes first
+    # dark labels: Vega's default grey is below 4.5:1 contrast on white
     return chart.configure(locale=DUTCH).configure_axis(
         labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=label_limit,
+        labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR,
     ).configure_legend(**{"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE,
+                          "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR,
                           "orient": "bottom", "direction": "vertical", **legend}
     ).configure_header(labelFontSize=FONT_SIZE, labelFontWeight="bold",
                        labelLimit=label_limit, title=None)
@@ -157,3 +161,59 @@ def diagnostics_chart(diagnostics: pd.DataFrame) -> alt.Chart:
     ).properties(width=220, height=170)
     return styled(chart.facet(facet=alt.Facet("maat:N", title=None), columns=3).resolve_scale(
         y="independent"))
+
+
+# --- the figures behind the charts (their text alternative) ------------------------------
+
+
+def _percent(value: float) -> str:
+    """A percentage already in 0..100 as Dutch text ("23 %")."""
+    return "–" if not np.isfinite(value) else f"{value:.0f} %"
+
+
+def mix_figures(long: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The figures of :func:`mix_chart` as a table: profile × series, "23 % (19–27 %)"."""
+    order = [p.naam for p in scheme.profielen]
+    text = long.assign(tekst=[
+        _percent(r.aandeel) + (f" ({r.laag:.0f}–{r.hoog:.0f} %)"
+                               if np.isfinite(r.laag) and np.isfinite(r.hoog) else "")
+        for r in long.itertuples()])
+    table = text.pivot(index="profiel", columns="reeks", values="tekst")
+    table = table.reindex([p for p in order if p in table.index])
+    table = table[list(dict.fromkeys(long["reeks"]))]
+    table.index.name, table.columns.name = "Profiel", None
+    return table
+
+
+def mix_lines(long: pd.DataFrame, scheme: Scheme) -> list[str]:
+    """The figures of :func:`mix_chart` as one line per profile, for narrow columns
+    where a table would scroll sideways: "Stadse Nomaden: Dit gebied 12 % (10–15 %), …"."""
+    figures = mix_figures(long, scheme)
+    return [f"{profile}: " + ", ".join(f"{series} {text}" for series, text in row.items())
+            for profile, row in figures.iterrows()]
+
+
+def index_figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """The figures of :func:`index_chart` as a table: characteristic × area, index 100 = NL."""
+    return pivot_figures(frame.assign(tekst=[f"{v:.0f}" for v in frame["index"]]),
+                         "kenmerk", "gebied", "tekst", "Kenmerk (Nederland = 100)")
+
+
+def mix_summary(long: pd.DataFrame) -> str:
+    """A one-sentence description of a :func:`mix_chart` for screen readers."""
+    first = str(long["reeks"].iloc[0])
+    own = long[long["reeks"] == first].sort_values("aandeel", ascending=False)
+    top = "; ".join(f"{r.profiel} {_percent(r.aandeel)}" for r in own.head(3).itertuples())
+    others = [s for s in dict.fromkeys(long["reeks"]) if s != first]
+    return (f"Staafdiagram van de geschatte profielmix ({first}"
+            + (f", vergeleken met {', '.join(others)}" if others else "")
+            + f"). Grootste profielen: {top}. De tabel eronder geeft alle cijfers.")
+
+
+def pivot_figures(long: pd.DataFrame, rows: str, columns: str, values: str,
+                  row_title: str) -> pd.DataFrame:
+    """A chart's long table as a readable table: `rows` × `columns`, in first-seen order."""
+    table = long.pivot(index=rows, columns=columns, values=values)
+    table = table.reindex(list(dict.fromkeys(long[rows])))[list(dict.fromkeys(long[columns]))]
+    table.index.name, table.columns.name = row_title, None
+    return table

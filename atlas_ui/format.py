@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, SHARE_COLUMNS
 from citisens_core.dutch import interval, number, pct, sentence
 
-__all__ = ["GROUP_REMINDER", "KEY_FIGURES", "LEVEL_NAMES", "LEVEL_PLURAL", "figure_label",
-           "figure_value", "interval", "number", "pct", "sentence"]
+__all__ = ["GROUP_REMINDER", "KEY_FIGURES", "LEVEL_NAMES", "LEVEL_PLURAL", "demote_headings",
+           "figure_label", "figure_value", "interval", "number", "pct", "sentence"]
 
 #: Dutch names of the levels, singular and plural.
 LEVEL_NAMES: dict[str, str] = {
@@ -56,3 +58,24 @@ def figure_value(column: str, value: object) -> str:
     if column in ("woz", "inkomen_per_inwoner"):
         return number(value, 1)
     return number(value)
+
+
+_ATX_HEADING = re.compile(r"^(#{1,6})(?=\s)", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+
+
+def demote_headings(markdown: str, levels: int) -> str:
+    """Markdown with every heading `levels` deeper (``#`` → ``##``), at most ``######``.
+
+    A document shown inside a page (the model card under the page title) then
+    continues the page's heading outline instead of starting a second ``h1``.
+    Lines inside fenced code blocks are left alone.
+    """
+    def demote(text: str) -> str:
+        return _ATX_HEADING.sub(lambda m: "#" * min(len(m.group(1)) + levels, 6), text)
+
+    out, last = [], 0
+    for fence in _FENCE.finditer(markdown):
+        out += [demote(markdown[last:fence.start()]), fence.group(0)]
+        last = fence.end()
+    return "".join([*out, demote(markdown[last:])])

@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from atlas_ui.data import current_dataset, current_model
@@ -33,6 +34,13 @@ CSS = """
   h1 { font-size: 2.1rem !important; }
   .atlas-attrib { font-size: .95rem; color: #333; margin-top: -.4rem; }
   .atlas-reminder { font-size: .95rem; color: #444; }
+  /* tables wrap their cells instead of scrolling sideways in narrow columns: a scroll
+     area would need keyboard focus of its own (WCAG 2.1.1) */
+  [data-testid="stTable"] th, [data-testid="stTable"] td { white-space: normal !important;
+    overflow-wrap: anywhere; padding: .3rem .4rem !important; }
+  /* a focus ring that is always visible, also on links and custom controls (WCAG 2.4.7) */
+  a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,
+  [tabindex]:focus-visible { outline: 3px solid #1f5c99 !important; outline-offset: 2px; }
 </style>
 """
 
@@ -136,3 +144,17 @@ def selected_code() -> str | None:
 def select(code: str | None) -> None:
     """Make an area the selected one (shared by map, search and the analysis pages)."""
     st.session_state[SELECTED_KEY] = code
+
+
+def chart_with_figures(chart, alt: str, figures: pd.DataFrame | None = None,
+                       **kwargs: object) -> None:
+    """An Altair chart with its text alternative (WCAG 1.1.1).
+
+    `alt` is the chart's accessible name, a sentence for screen readers; the
+    `figures` it draws follow in an expander as a real table, for anyone who
+    cannot see or read the chart. `kwargs` go to ``st.altair_chart``.
+    """
+    st.altair_chart(chart, alt=alt, **kwargs)
+    if figures is not None:
+        with st.expander("De cijfers van deze grafiek"):
+            st.table(figures)

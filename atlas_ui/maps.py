@@ -342,7 +342,8 @@ def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, 
 
 
 def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: str,
-             height: int = MAP_HEIGHT, on_click: Callable[[], None] | None = None) -> None:
+             height: int = MAP_HEIGHT, on_click: Callable[[], None] | None = None,
+             description: str | None = None) -> None:
     """Draw the map: the geometry (sent once, see the module docstring), then the layer.
 
     Parameters
@@ -360,6 +361,9 @@ def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: 
         Pixels.
     on_click : callable, optional
         Called (as a Streamlit callback, before the rerun) after a click.
+    description : str, optional
+        The map's text alternative for screen readers (e.g. a summary of what it
+        shows); by default its colouring.
     """
     geometry = layer.geometry
     _kaart(key=f"{key}_geometrie", data={"rol": "geometrie", "id": geometry.id,
@@ -372,7 +376,7 @@ def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: 
         "selectie": [str(c) for c in selected], "view": view, "laag": LAYER_ID,
         "tooltip": tooltip, "tooltip_stijl": TOOLTIP_STYLE, "lijn": AREA_LINE,
         "hoogte": height, "deck_url": DECK_URL,
-        "beschrijving": f"Kaart: {layer.colouring.title.lower()} per gebied",
+        "beschrijving": description or f"Kaart: {layer.colouring.title.lower()} per gebied",
     }, on_klik_change=on_click or _no_callback)
 
 
@@ -394,12 +398,13 @@ def legend_html(title: str, entries: list[LegendEntry]) -> str:
         background = (f"repeating-linear-gradient(45deg,{NO_DATA_HEX} 0 4px,#ffffff 4px 7px)"
                       if entry.no_data else html.escape(entry.colour))
         rows.append(
-            "<div style='display:flex;align-items:center;gap:.5em;margin:.2em 0;"
+            "<div role='listitem' style='display:flex;align-items:center;gap:.5em;margin:.2em 0;"
             "font-size:1.0rem'>"
             f"<span style='flex:none;width:1.4em;height:1.1em;background:{background};"
             "border:1px solid #555;display:inline-block'></span>"
             f"<span>{html.escape(entry.label)} "
             f"<span style='color:#555'>({entry.count})</span></span></div>"
         )
-    return (f"<div role='list' aria-label='Legenda'><div style='font-weight:600;"
-            f"margin-bottom:.3em'>{html.escape(title)}</div>{''.join(rows)}</div>")
+    # only list items inside the list (ARIA): the title stands above it
+    return (f"<div><div style='font-weight:600;margin-bottom:.3em'>{html.escape(title)}</div>"
+            f"<div role='list' aria-label='Legenda'>{''.join(rows)}</div></div>")

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from atlas_ui.charts import mix_chart, mix_frame
+from atlas_ui.charts import mix_chart, mix_frame, mix_lines, mix_summary
 from atlas_ui.data import national_mix, scheme
 from atlas_ui.format import (
     GROUP_REMINDER,
@@ -89,7 +89,7 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     sch = scheme()
     keys = list(model.profile_keys)
     level = str(row["niveau"])
-    st.subheader(str(row["naam"]))
+    st.header(str(row["naam"]))
     st.caption(f"{LEVEL_NAMES.get(level, level)} {code}"
                + (f" · gemeente {row['gemeentenaam']}" if row.get("gemeentenaam") else ""))
     if not bool(est["heeft_schatting"]):
@@ -106,9 +106,12 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
         f"({interval(est[f'{second}_laag'], est[f'{second}_hoog'])}).")
     series = reference_series(dataset, str(row.get("gemeentecode") or ""), model, "Dit gebied",
                               own_series(est, keys))
-    st.altair_chart(mix_chart(mix_frame(series, sch), sch, height=430), width="stretch")
+    long = mix_frame(series, sch)
+    st.altair_chart(mix_chart(long, sch, height=430), width="stretch", alt=mix_summary(long))
     st.caption("Zwarte streep: 90 %-interval van de schatting. Nederland: landelijke aandelen "
                "(deels aanname, zie Profielen).")
+    with st.expander("De cijfers van deze grafiek"):
+        st.markdown("\n".join(f"- {html.escape(line)}" for line in mix_lines(long, sch)))
     confidence_line(est["betrouwbaarheid"])
     st.caption(f"Bronnen: {est['bronnen']}")
     with st.expander("Kerncijfers (CBS)"):

@@ -5,10 +5,26 @@ import html
 import pandas as pd
 import streamlit as st
 
-from atlas_ui.charts import characteristic_index, index_chart, mix_chart, mix_frame
+from atlas_ui.charts import (
+    characteristic_index,
+    index_chart,
+    index_figures,
+    mix_chart,
+    mix_figures,
+    mix_frame,
+    mix_summary,
+)
 from atlas_ui.data import current_dataset, current_model, national_mix, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, number, pct
-from atlas_ui.layout import attribution, guarded, keep, level_choice, remember, selected_code
+from atlas_ui.layout import (
+    attribution,
+    chart_with_figures,
+    guarded,
+    keep,
+    level_choice,
+    remember,
+    selected_code,
+)
 from atlas_ui.panels import CONFIDENCE_TEXT, key_figures_table, notes_field
 from atlas_ui.report import analysis_csv, analysis_markdown, analysis_table
 from atlas_ui.state import area_key
@@ -102,8 +118,9 @@ def page():
         series = {"Dit gebied" if len(codes) == 1 else "Selectie": mix}
         series.update({name: pd.DataFrame({"aandeel": ref.reindex(keys).to_numpy()}, index=keys)
                        for name, ref in references.items()})
-        st.altair_chart(mix_chart(mix_frame(series, sch), sch, height=460),
-                        width="stretch")
+        long = mix_frame(series, sch)
+        chart_with_figures(mix_chart(long, sch, height=460), mix_summary(long),
+                           mix_figures(long, sch), width="stretch")
         st.caption("Zwarte streep: 90 %-interval. Bij een selectie is het interval het gewogen "
                    "gemiddelde van de intervallen (voorzichtig: eerder te breed dan te smal).")
     with right:
@@ -111,8 +128,10 @@ def page():
         mixes = {"Dit gebied" if len(codes) == 1 else "Selectie": mix["aandeel"]}
         if "Gemeente" in references:
             mixes["Gemeente"] = references["Gemeente"]
-        st.altair_chart(index_chart(characteristic_index(mixes, references["Nederland"], sch)),
-                        width="stretch")
+        index = characteristic_index(mixes, references["Nederland"], sch)
+        chart_with_figures(index_chart(index), "Staafdiagram van vier kenmerken als index "
+                           "(Nederland = 100); de tabel eronder geeft de cijfers.",
+                           index_figures(index), width="stretch")
         st.caption("Gemiddelde score van de profielen, gewogen naar de geschatte mix; "
                    "100 = Nederland. Boven 100: meer dan gemiddeld.")
         st.subheader("Hoe zeker is dit?")

@@ -22,8 +22,8 @@ from atlas_ui.data import (
     scheme,
     set_dataset,
 )
-from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, number, sentence
-from atlas_ui.layout import guarded
+from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, demote_headings, number, sentence
+from atlas_ui.layout import chart_with_figures, guarded
 from atlas_ui.state import area_key, session_key
 from citisens_core.export import estimates_csv, estimates_geopackage
 
@@ -50,7 +50,7 @@ def show_message() -> None:
 
 
 def current_data_section(dataset) -> None:
-    st.subheader("Huidige gegevens")
+    st.header("Huidige gegevens")
     st.markdown(f"**{dataset.title}**  \n{dataset.attribution}")
     counts = ", ".join(f"{number(len(t))} {LEVEL_PLURAL[lv] if len(t) != 1 else lv}"
                        for lv, t in dataset.levels.items())
@@ -306,7 +306,7 @@ def model_section() -> None:
     model = current_model()
     if MODEL_CARD.exists():
         with st.expander("Modelkaart", expanded=False):
-            st.markdown(MODEL_CARD.read_text(encoding="utf-8"))
+            st.markdown(demote_headings(MODEL_CARD.read_text(encoding="utf-8"), 1))
     else:
         st.caption("De modelkaart (docs/model-card.md) is nog niet gemaakt.")
     validation = getattr(model, "validation", {}) or {}
@@ -330,7 +330,10 @@ def model_section() -> None:
     if diagnostics is not None and len(diagnostics):
         shown = diagnostics[[c for c in diagnostics.columns if diagnostics[c].dtype != bool]]
         shown = shown.rename(columns=MEASURE_NAMES)
-        st.altair_chart(diagnostics_chart(shown), width="content")
+        chart_with_figures(diagnostics_chart(shown), "Lijndiagrammen van de maten voor de keuze "
+                           "van het aantal profielen (k); de tabel eronder geeft de cijfers.",
+                           shown.set_index("k").map(lambda v: number(v, 3)) if "k" in shown
+                           else shown, width="content")
         if "aanbevolen" in diagnostics:
             best = diagnostics.loc[diagnostics["aanbevolen"].astype(bool), "k"].tolist()
             if best:

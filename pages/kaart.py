@@ -15,6 +15,13 @@ from atlas_ui.layout import (
     selected_code,
     set_kept,
 )
+from atlas_ui.map_table import (
+    ANCHOR,
+    apply_table_choice,
+    area_rows,
+    map_in_text,
+    map_summary,
+)
 from atlas_ui.maps import (
     MODE_DOMINANT,
     MODE_FIGURE,
@@ -121,6 +128,7 @@ def page():
     dataset = current_dataset()
     model = current_model()
     sch = scheme()
+    apply_table_choice()
     st.title(f"Kaart — {dataset.title}")
     views = st.session_state.setdefault(VIEWS_KEY, {})
     top = st.columns([1.5, 1, 1.2])
@@ -146,10 +154,13 @@ def page():
     colouring = layer.colouring
     code = selected_code()
 
+    summary = map_summary(table, est, mode, param, level, sch)
+    # the map for keyboard and screen-reader users: a skip link to its table
+    st.markdown(f"[Naar de kaart als tabel, met een samenvatting](#{ANCHOR})")
     left, right = st.columns([2.2, 1])
     with left:
         draw_map(layer, views[view_key], [code] if code else [], key=MAP_KEY,
-                 on_click=on_map_click)
+                 on_click=on_map_click, description=f"Kaart. {summary}")
         attribution(dataset)
         if code is not None:
             st.caption("Zwart omlijnd: het gekozen gebied. Klik naast de gebieden om de keuze "
@@ -163,6 +174,7 @@ def page():
                 "eigen cijfers (dat is zo bij een eerste, voorlopige CBS-uitgave, 'v1'). Daar "
                 "volgt de schatting de wijk, de gemeente of het land: betrouwbaarheid zeer laag. "
                 "Een latere uitgave (v2 of v3) geeft een beter beeld.")
+        map_in_text(area_rows(table, est, mode, param, sch), summary, level)
     with right:
         st.markdown(legend_html(colouring.title, colouring.legend), unsafe_allow_html=True)
         st.divider()

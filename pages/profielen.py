@@ -6,7 +6,7 @@ import streamlit as st
 
 from atlas_ui.charts import profile_characteristics_chart
 from atlas_ui.data import scheme
-from atlas_ui.format import GROUP_REMINDER, pct
+from atlas_ui.format import GROUP_REMINDER, number, pct
 from atlas_ui.layout import guarded
 
 AFFINITY_WORDS = {5: "werkt heel goed", 4: "werkt goed", 3: "werkt soms"}
@@ -23,15 +23,20 @@ def profile_card(profile, sch) -> None:
         share = pct(profile.aandeel)
         source = ("**aanname** van dit project" if profile.is_assumption
                   else f"bron: {html.escape(profile.aandeel_bron)}")
+        # the profile's name is a heading (h2 under the page title) for the outline
         st.markdown(
-            f"<div style='display:flex;align-items:center;gap:.6em'>"
-            f"<span style='width:1.4em;height:1.4em;background:{html.escape(profile.kleur)};"
-            f"border:1px solid #555;display:inline-block'></span>"
-            f"<span style='font-size:1.45rem;font-weight:700'>{html.escape(profile.naam)}"
-            f"</span></div>", unsafe_allow_html=True)
+            f"<h2 style='font-size:1.45rem;padding:0'><span aria-hidden='true' "
+            f"style='display:inline-block;width:1.1em;height:1.1em;vertical-align:-.15em;"
+            f"margin-right:.5em;background:{html.escape(profile.kleur)};"
+            f"border:1px solid #555'></span>{html.escape(profile.naam)}</h2>",
+            unsafe_allow_html=True)
         st.markdown(f"Landelijk aandeel: **{share}** ({source})")
         st.markdown(profile.portret)
-        st.altair_chart(profile_characteristics_chart(profile, sch), width="stretch")
+        names = {c.key: c.naam for c in sch.kenmerken}
+        scores = "; ".join(f"{names.get(k, k)} {number(v, 1)}"
+                           for k, v in profile.kenmerken.items())
+        st.altair_chart(profile_characteristics_chart(profile, sch), width="stretch",
+                        alt=f"Kenmerken van {profile.naam} op een schaal van 1 tot 5: {scores}.")
         st.caption(f"Kenmerken: {profile.kenmerken_bron}")
         channels = top_items(profile.kanalen, dict(sch.kanalen))
         instruments = top_items(profile.instrumenten, dict(sch.instrumenten), n=3)

@@ -20,12 +20,13 @@ from atlas_ui.advice import (
     tradeoff_chart,
     tradeoff_frame,
 )
-from atlas_ui.charts import mix_chart, mix_frame
+from atlas_ui.charts import mix_chart, mix_figures, mix_frame, mix_summary, pivot_figures
 from atlas_ui.consultation import link_to_reach_check
 from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, number, pct
 from atlas_ui.layout import (
     attribution,
+    chart_with_figures,
     guarded,
     keep,
     level_choice,
@@ -157,8 +158,9 @@ def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
     with right:
         st.subheader("Wie wonen er (naar schatting)")
         label = "Dit gebied" if len(choice.codes) == 1 else "Selectie"
-        st.altair_chart(mix_chart(mix_frame({label: choice.mix}, sch), sch, height=330),
-                        width="stretch")
+        long = mix_frame({label: choice.mix}, sch)
+        chart_with_figures(mix_chart(long, sch, height=330), mix_summary(long),
+                           mix_figures(long, sch), width="stretch")
         st.caption("Zwarte streep: 90 %-interval van de schatting"
                    + (" (bij een selectie het gewogen gemiddelde van de intervallen)."
                       if len(choice.codes) > 1 else "."))
@@ -185,7 +187,11 @@ def ranked(recs, shares, sch, instruments: bool) -> None:
                 "huishoudens; de top " + str(min(6, len(recs))) + ")")
     frame = reach_frame(recs, shares, sch, top=6)
     title = "Doet mee (%)" if instruments else "Bereikt (%)"
-    st.altair_chart(reach_chart(frame, title), width="content")
+    chart_with_figures(reach_chart(frame, title),
+                       f"Kleine staafdiagrammen per profiel: {what.lower()} van de beste opties; "
+                       "de tabel eronder geeft de cijfers.",
+                       pivot_figures(frame.sort_values("rang"), "item", "profiel", "label",
+                                     "Instrument" if instruments else "Kanaal"), width="content")
     with st.expander("Alle " + ("instrumenten" if instruments else "kanalen")
                      + " met score en bron"):
         st.dataframe(recommendations_table(recs, instruments), width="stretch")
@@ -251,12 +257,19 @@ def planner(choice: Selection, sch, rules):
         st.markdown("\n".join(f"- {md(sch.kanalen[k])} (inspanning {costs[k]:g})"
                               for k in plan.kanalen))
         st.altair_chart(profile_bars(plan.bereik_per_profiel, shares, sch, "Bereikt (%)",
-                                     minimum=minimum), width="stretch")
+                                     minimum=minimum), width="stretch",
+                        alt="Staafdiagram: bereik van het plan per profiel; de tabel 'Bereik "
+                            "van het plan per profiel' hieronder geeft de cijfers.")
         st.caption("Gestippelde lijn: het gevraagde minimum.")
     with right:
         st.markdown("**Bereik tegenover aantal kanalen** (beste combinatie per aantal)")
-        st.altair_chart(tradeoff_chart(tradeoff_frame(table), minimum, len(plan.kanalen)),
-                        width="stretch")
+        long = tradeoff_frame(table)
+        chart_with_figures(tradeoff_chart(long, minimum, len(plan.kanalen)),
+                           "Lijndiagram: bereik tegenover het aantal kanalen, voor alle "
+                           "huishoudens en voor het slechtst bereikte profiel; de tabel eronder "
+                           "geeft de cijfers.",
+                           pivot_figures(long, "aantal", "reeks", "label", "Aantal kanalen"),
+                           width="stretch")
         st.caption("Grijze baan: het gekozen plan. Gestippelde lijn: het minimum. Elk extra "
                    "kanaal voegt minder toe; de onderste lijn laat zien of geen profiel "
                    "achterblijft.")
@@ -300,7 +313,8 @@ def who_we_miss(choice: Selection, advice, thema: str, trede: str, sch, rules) -
     left, right = st.columns([1, 1.2])
     with left:
         st.altair_chart(profile_bars(missed.per_profiel, shares, sch, "Onbereikt (%)"),
-                        width="stretch")
+                        width="stretch", alt="Staafdiagram: onbereikt deel per profiel; de "
+                        "tabel onder deze grafiek geeft de cijfers.")
     with right:
         if missed.zinnen:
             st.markdown("**Wat hen wel zou bereiken**")

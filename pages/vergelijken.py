@@ -3,11 +3,26 @@
 import pandas as pd
 import streamlit as st
 
-from atlas_ui.charts import characteristic_index, index_chart, mix_chart, mix_frame
+from atlas_ui.charts import (
+    characteristic_index,
+    index_chart,
+    index_figures,
+    mix_chart,
+    mix_frame,
+    mix_summary,
+)
 from atlas_ui.compare import notable_cells, notable_differences
 from atlas_ui.data import current_dataset, current_model, national_mix, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, pct
-from atlas_ui.layout import attribution, guarded, keep, level_choice, remember, selected_code
+from atlas_ui.layout import (
+    attribution,
+    chart_with_figures,
+    guarded,
+    keep,
+    level_choice,
+    remember,
+    selected_code,
+)
 from atlas_ui.panels import key_figures_table, own_series
 from atlas_ui.state import area_key
 
@@ -67,7 +82,7 @@ def page():
         labels = {c: f"{names[c]} ({c})" for c in rows["code"]}
     differences = notable_differences(rows, keys, sch.names(), labels)
 
-    st.subheader("Verschillen die ertoe doen")
+    st.header("Verschillen die ertoe doen")
     if differences.empty:
         st.markdown("Geen duidelijke verschillen: bij geen enkel profiel verschillen de gebieden "
                     "5 procentpunt of meer met intervallen die elkaar niet overlappen.")
@@ -77,20 +92,25 @@ def page():
         st.caption("Verschil van minstens 5 procentpunt én 90 %-intervallen die elkaar niet "
                    "overlappen; in de tabel gemarkeerd met ◆ en een gele achtergrond.")
 
-    st.subheader("Samenstelling")
+    st.header("Samenstelling")
     st.dataframe(mix_table(rows, keys, sch, labels, notable_cells(rows, differences)),
                  width="stretch")
     series = {labels[r["code"]]: own_series(r, keys) for _, r in rows.iterrows()}
-    st.altair_chart(mix_chart(mix_frame(series, sch), sch, height=520), width="stretch")
+    long = mix_frame(series, sch)
+    # the table above holds the same figures: the chart's text alternative
+    st.altair_chart(mix_chart(long, sch, height=520), width="stretch",
+                    alt=mix_summary(long).replace("De tabel eronder", "De tabel erboven"))
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Vier kenmerken (Nederland = 100)")
+        st.header("Vier kenmerken (Nederland = 100)")
         mixes = {labels[r["code"]]: pd.Series({k: r[k] for k in keys}) for _, r in rows.iterrows()}
-        st.altair_chart(index_chart(characteristic_index(mixes, national_mix(model), sch),
-                                    height=280), width="stretch")
+        index = characteristic_index(mixes, national_mix(model), sch)
+        chart_with_figures(index_chart(index, height=280), "Staafdiagram van vier kenmerken "
+                           "per gebied als index (Nederland = 100); de tabel eronder geeft de "
+                           "cijfers.", index_figures(index), width="stretch")
     with right:
-        st.subheader("Kerncijfers (CBS)")
+        st.header("Kerncijfers (CBS)")
         table = dataset.levels[level]
         st.table(key_figures_table({labels[c]: table[table["code"] == c].iloc[0]
                                     for c in rows["code"]}, table.attrs.get("ontbrekend", {})))

@@ -14,5 +14,16 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# axe-core for the accessibility browser test, pinned with its lockfile (npm registry).
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing npm for axe-core…"
+  $sudo apt-get install -y -qq npm >/dev/null || true
+fi
+npm ci --prefix tests/app/axe --no-audit --no-fund --silent \
+  || echo "axe-core could not be installed: the accessibility test will be skipped."
+
 python3 -m ruff check .
 python3 -m pytest "$@"

@@ -98,22 +98,22 @@ def test_map_colours_match_the_legend():
 def test_click_on_a_buurt_shows_its_panel(demo_buurten):
     row = demo_buurten.iloc[5]
     at = click(new_app(), row["code"])
-    assert row["naam"] in [s.value for s in at.subheader]
+    assert row["naam"] in [h.value for h in at.header]
     body = texts(at)
     assert "Betrouwbaarheid" in body and "Bronnen" in body and "90 %-interval" in body
     # the selection survives a rerun caused by another widget
     at.selectbox(key=area_key("mode")).set_value("Aandeel van één profiel").run()
-    assert row["naam"] in [s.value for s in at.subheader]
+    assert row["naam"] in [h.value for h in at.header]
     assert kaart(at)["selectie"] == [row["code"]]
 
 
 def test_a_selection_never_outlives_its_level(demo_buurten):
     row = demo_buurten.iloc[5]
     at = click(new_app(), row["code"])
-    assert row["naam"] in [s.value for s in at.subheader]
+    assert row["naam"] in [h.value for h in at.header]
     at.radio(key=area_key("level")).set_value("wijk").run()
     assert not at.exception
-    assert row["naam"] not in [s.value for s in at.subheader]
+    assert row["naam"] not in [h.value for h in at.header]
     assert at.session_state[area_key("selected")] is None
     assert "Klik op een gebied op de kaart" in texts(at)
 
@@ -164,7 +164,7 @@ def test_search_by_name_selects_and_zooms(demo_buurten):
     at.text_input(key=area_key("search")).set_value(row["naam"]).run()
     if area_key("search_pick") in at.session_state:  # several names matched: pick ours
         at.selectbox(key=area_key("search_pick")).set_value(row["code"]).run()
-    assert row["naam"] in [s.value for s in at.subheader]
+    assert row["naam"] in [h.value for h in at.header]
     after = kaart(at)["view"]
     assert after["zoom"] > before["zoom"]
 
