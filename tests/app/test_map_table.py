@@ -49,7 +49,7 @@ from .test_pages import click, kaart, new_app
 
 @pytest.fixture(scope="module")
 def demo(warm_model):
-    return load_file(DEMO_PATH, DEMO_PATH.name, key="demo-table-test", is_demo=True)
+    return load_file(DEMO_PATH, DEMO_PATH.name, key="demo-table-test")
 
 
 @pytest.fixture(scope="module")
