@@ -190,7 +190,8 @@ def test_axe_finds_no_serious_violation_on_any_page_or_state(app_url, browser, a
     page.get_by_text("De cijfers van deze grafiek").first.click()  # open the chart's table
     audit(page, axe_source, "Kaart, buurt gekozen", problems)
 
-    for title in ("Gebiedsanalyse", "Vergelijken", "Strategie", "Profielen", "Gegevens"):
+    for title in ("Gebiedsanalyse", "Vergelijken", "Strategie", "Consultatie", "Panel",
+                  "Profielen", "Gegevens"):
         goto_page(page, title)
         audit(page, axe_source, title, problems)
 
