@@ -198,7 +198,8 @@ def ratio_chart(table: pd.DataFrame, scheme) -> alt.LayerChart:
     base = alt.Chart(frame).encode(y=alt.Y("profiel:N", sort=order, title=None))
     scale = alt.Scale(type="log", domain=[0.2, 5], clamp=True)
     rule = base.mark_rule(strokeWidth=3, color="#333").encode(
-        x=alt.X("laag:Q", scale=scale, title="Verhouding respondenten / huishoudens (log)"),
+        x=alt.X("laag:Q", scale=scale, title="Verhouding (logaritmische schaal)",
+                axis=alt.Axis(values=[0.25, 0.5, 1, 2, 4])),
         x2="hoog:Q")
     point = base.mark_point(filled=True, size=180, opacity=1).encode(
         x=alt.X("verhouding:Q", scale=scale),

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citisens_core.dutch import fmt_pct, join_dutch, number
+from citisens_core.dutch import fmt_pct, number
 from citisens_core.privacy import count_text, is_small, suppress
 from citisens_core.residents import AGE_BANDS, Residents
 from citisens_core.respondents import PROFILE_SOURCE_CHECK, Respondents
@@ -255,6 +255,11 @@ def profile_routes(key: str, scheme: Scheme | None = None, top: int = 2
             [scheme.instrumenten[i] for i in instruments.index[:top]])
 
 
+def routes_text(names: list[str]) -> str:
+    """Channel or instrument names for a sentence: ‘A’ of ‘B’ (names may contain "en")."""
+    return " of ".join(f"‘{n}’" for n in names)
+
+
 def _ratio_text(row: pd.Series) -> str:
     return (f"verhouding {number(row['verhouding'], 2)}, 95 %-interval "
             f"{number(row['verhouding_laag'], 2)}–{number(row['verhouding_hoog'], 2)}")
@@ -285,18 +290,17 @@ def advice(rep: pd.DataFrame, channels: pd.DataFrame, scheme: Scheme | None = No
                        f"{fmt_pct(row['aandeel_respondenten'])} van de {wie} tegen naar schatting "
                        f"{fmt_pct(row['aandeel_inwoners'])} van de huishoudens "
                        f"({_ratio_text(row)})")
-            routes = join_dutch([k.lower() for k in kanalen])
             text = (f"{row['naam']} zijn ondervertegenwoordigd: {figures}. Zij zijn naar "
-                    f"verwachting het best te bereiken via {routes}"
-                    f"; als werkvorm passen {join_dutch([i.lower() for i in instrumenten])}.")
+                    f"verwachting het best te bereiken via {routes_text(kanalen)}; als "
+                    f"werkvorm passen {routes_text(instrumenten)}.")
             if via and not small:
-                text += f" In deze ronde kwamen de meesten van hen via {via.lower()}."
+                text += f" In deze ronde kwamen de meesten van hen via ‘{via}’."
         else:
             kanalen, instrumenten = [], []
             text = (f"{row['naam']} zijn oververtegenwoordigd: "
                     f"{fmt_pct(row['aandeel_respondenten'])} van de {wie} tegen naar schatting "
                     f"{fmt_pct(row['aandeel_inwoners'])} van de huishoudens ({_ratio_text(row)})"
-                    + (f", vooral via {via.lower()}" if via else "")
+                    + (f", vooral via ‘{via}’" if via else "")
                     + ". Weeg de resultaten, zodat hun stem niet zwaarder telt dan hun aandeel.")
         out.append({"profiel": str(key), "naam": row["naam"], "oordeel": row["oordeel"],
                     "zin": text, "kanalen": kanalen, "instrumenten": instrumenten, "via": via})

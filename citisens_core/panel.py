@@ -29,11 +29,12 @@ from citisens_core.consultation import (
     by_channel,
     profile_routes,
     representation,
+    routes_text,
     theme_results,
     weigh,
     weighted_mix,
 )
-from citisens_core.dutch import join_dutch, number
+from citisens_core.dutch import number
 from citisens_core.privacy import count_text, is_small, suppress
 from citisens_core.residents import AGE_BANDS, Residents
 from citisens_core.respondents import PROFILE_SOURCE_CHECK, Respondents
@@ -193,9 +194,9 @@ class PanelCheck:
             via = row["via"] if row["via"] and not is_small(row["aantal"]) else None
             text = (f"Werf {number(row['extra'])} {row['naam']} extra (nu "
                     f"{count_text(row['aantal'])}, doel {number(row['doel_aantal'])}), "
-                    f"bij voorkeur via {join_dutch([k.lower() for k in row['kanalen']])}.")
+                    f"bij voorkeur via {routes_text(row['kanalen'])}.")
             if via:
-                text += f" Tot nu toe kwamen zij vooral via {via.lower()}."
+                text += f" Tot nu toe kwamen zij vooral via ‘{via}’."
             out.append(text)
         total = self.n + self.extra_total
         if total > MAX_GROWTH * max(self.n, 1):

@@ -182,7 +182,8 @@ def factsheet(check: PanelCheck, titel: str, wat_doen: str, datum: date | None =
         parts = [f"{r['antwoord']} {pct(r['gewogen'])}" for _, r in rows.iterrows()
                  if r["gewogen"] is not None]
         if parts:
-            results.append(f"{question}: " + ", ".join(parts) + ".")
+            lead = f"{question} " if str(question).rstrip().endswith("?") else f"{question}: "
+            results.append(lead + ", ".join(parts) + ".")
     if not results:
         results.append("Er zijn (nog) geen resultaten die groot genoeg zijn om te tonen.")
     return Factsheet(

@@ -71,17 +71,13 @@ def page():
         st.markdown(f"- {md(item['zin'])}")
 
     profiles = check.profile_table()
-    left, right = st.columns([1.1, 1])
-    with left:
-        st.subheader("Verhouding per profiel")
-        st.altair_chart(ratio_chart(profiles, sch), width="stretch")
-        st.caption("Punt: aandeel onder de respondenten gedeeld door het geschatte aandeel onder "
-                   "de huishoudens; streep: 95 %-interval. Links van de stippellijn (1) "
-                   "ondervertegenwoordigd, rechts oververtegenwoordigd. Groepen van minder dan "
-                   "10 respondenten staan niet in de grafiek.")
-    with right:
-        st.subheader("Per profiel")
-        st.dataframe(profile_display(profiles), width="stretch")
+    st.subheader("Verhouding per profiel")
+    st.altair_chart(ratio_chart(profiles, sch), width="stretch")
+    st.caption("Punt: aandeel onder de respondenten gedeeld door het geschatte aandeel onder "
+               "de huishoudens; streep: 95 %-interval. Links van de stippellijn (1) "
+               "ondervertegenwoordigd, rechts oververtegenwoordigd. Groepen van minder dan "
+               "10 respondenten staan niet in de grafiek.")
+    st.dataframe(profile_display(profiles), width="stretch")
 
     tabs = st.tabs(["Per kanaal", "Per buurt", "Weging", "Resultaten"])
     with tabs[0]:

@@ -63,16 +63,13 @@ def page():
     st.header(f"{count_text(check.n)} panelleden in {residents.naam}")
 
     profiles = check.profile_table()
-    left, right = st.columns([1.1, 1])
-    with left:
-        st.subheader("Verhouding per profiel")
-        st.altair_chart(ratio_chart(profiles, sch), width="stretch")
-        st.caption("Aandeel in het panel gedeeld door het geschatte aandeel onder de "
-                   "huishoudens, met 95 %-interval.")
-    with right:
-        st.subheader("Wervingsplan")
-        for sentence in check.recruitment_sentences():
-            st.markdown(f"- {md(sentence)}")
+    st.subheader("Wervingsplan")
+    for sentence in check.recruitment_sentences():
+        st.markdown(f"- {md(sentence)}")
+    st.subheader("Verhouding per profiel")
+    st.altair_chart(ratio_chart(profiles, sch), width="stretch")
+    st.caption("Aandeel in het panel gedeeld door het geschatte aandeel onder de "
+               "huishoudens, met 95 %-interval.")
     st.dataframe(profile_display(profiles, who="leden"), width="stretch")
 
     tabs = st.tabs(["Leeftijd", "Wijken", "Wervingstabel", "Factsheet voor panelleden"])

@@ -88,14 +88,20 @@ CONTAINER_QUESTION = "Brengt u grofvuil zelf naar de milieustraat?"
 
 @cache
 def _population() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The demo gemeente's households with their head's age and sex (built once)."""
+    """The demo gemeente's households, each with one adult who answers (built once).
+
+    The answering adult is drawn at random among the household's members of 18
+    and over, so that respondents' ages follow the adults', not the heads'.
+    """
     from citisens_core.fictional.demo import build_demo
 
     population = build_demo().population
-    heads = population.persons[population.persons["rol"] == "hoofd"]
+    adults = population.persons[population.persons["leeftijd"] >= 18]
+    answering = adults.sample(frac=1.0, random_state=CONSULTATION_SEED).drop_duplicates(
+        "huishouden_id")
     households = population.households.merge(
-        heads[["huishouden_id", "leeftijd", "geslacht"]].rename(
-            columns={"leeftijd": "leeftijd_jaren"}), on="huishouden_id", how="left")
+        answering[["huishouden_id", "leeftijd", "geslacht"]].rename(
+            columns={"leeftijd": "leeftijd_jaren"}), on="huishouden_id", how="inner")
     return households, population.persons
 
 
