@@ -27,7 +27,11 @@ from citisens_core.scheme import Scheme, load_scheme
 REPO = Path(__file__).resolve().parents[1]
 DEMO_PATH = REPO / "geodata" / "demo-gemeente.gpkg"
 MODEL_CARD = REPO / "docs" / "model-card.md"
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+#: A national GeoPackage of the wijk- en buurtkaart is about 300 MB unzipped.
+MAX_UPLOAD_BYTES = 400 * 1024 * 1024
+#: Above this, a file is read for one gemeente only (its rows alone, by a ``where``
+#: clause): the whole country in memory per session would crowd out other users.
+WHOLE_FILE_BYTES = 100 * 1024 * 1024
 
 DATASET_KEY = session_key("dataset")
 MODEL_KEY = session_key("model")
@@ -120,6 +124,10 @@ def load_upload(name: str, data: bytes, gemeente: str | None = None) -> AreaSet:
         Empty, too large, or not a CBS area file (Dutch message naming the file).
     """
     safe = Path(name).name or "upload"
+    if len(data) > WHOLE_FILE_BYTES and not gemeente and len(data) <= MAX_UPLOAD_BYTES:
+        raise UploadError(f"{safe}: het bestand is {len(data) / 2**20:.0f} MB, zo groot als een "
+                          "landelijk bestand. Vul eerst in welke gemeente u wilt zien; dan leest "
+                          "de atlas alleen de gebieden van die gemeente.")
     digest = hashlib.sha1(data).hexdigest()[:12] + (f"-{gemeente}" if gemeente else "")
     dataset = _saved(name, data, lambda path: load_file(path, safe, key=f"upload-{digest}",
                                                         gemeente=gemeente))

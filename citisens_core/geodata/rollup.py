@@ -73,11 +73,11 @@ def urbanity_class(density: pd.Series) -> pd.Series:
     return out
 
 
-def _weighted(values: pd.Series, weights: pd.Series, groups: pd.Series) -> pd.Series:
-    """Weighted mean per group over the rows where value and weight are both known."""
-    usable = values.notna() & weights.notna() & (weights > 0)
-    num = (values * weights).where(usable).groupby(groups).sum(min_count=1)
-    den = weights.where(usable).groupby(groups).sum(min_count=1)
+def _weighted(values: pd.DataFrame, weights: pd.Series, groups: np.ndarray) -> pd.DataFrame:
+    """Weighted means per group, each column over the rows where value and weight are known."""
+    usable = values.notna() & (weights > 0).to_numpy()[:, None]
+    num = values.mul(weights, axis=0).where(usable).groupby(groups).sum(min_count=1)
+    den = usable.mul(weights, axis=0).where(usable).groupby(groups).sum(min_count=1)
     return num / den
 
 
@@ -111,23 +111,28 @@ def roll_up(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     if level not in _PARENT:
         raise ValueError(f"level: expected 'wijk' or 'gemeente', got {level!r}")
     rows = buurten[buurten[_PARENT[level]].notna()]
-    groups = rows[_PARENT[level]].astype(str)
-    out = pd.DataFrame(index=pd.Index(sorted(groups.unique()), name="code"))
-    for column, rule in ROLLUP_RULES.items():
-        values = rows[column].astype("float64")
-        if rule == "som":
-            out[column] = values.groupby(groups).sum(min_count=1)
-        elif rule != "klasse":
-            out[column] = _weighted(values, rows[rule].astype("float64"), groups)
+    groups = rows[_PARENT[level]].astype(str).to_numpy()
+    # plain numbers without the table's attrs: pandas would copy those on every step
+    figures = pd.DataFrame(rows[list(ROLLUP_RULES)].to_numpy(dtype="float64"),
+                           columns=list(ROLLUP_RULES))
+    out = figures.loc[:, [c for c, r in ROLLUP_RULES.items() if r == "som"]].groupby(
+        groups).sum(min_count=1)
+    out.index.name = "code"
+    for weight in {r for r in ROLLUP_RULES.values() if r not in ("som", "klasse")}:
+        columns = [c for c, r in ROLLUP_RULES.items() if r == weight]
+        out[columns] = _weighted(figures[columns], figures[weight], groups)
     out["stedelijkheid"] = urbanity_class(out["adressendichtheid"])
-    first = rows.groupby(groups)[["gemeentecode", "gemeentenaam", "jaar"]].first()
+    names = pd.DataFrame(rows[["gemeentecode", "gemeentenaam", "jaar"]].to_numpy(),
+                         columns=["gemeentecode", "gemeentenaam", "jaar"])
+    first = names.groupby(groups).first()
     out["gemeentecode"] = first["gemeentecode"] if level == "wijk" else out.index
     out["gemeentenaam"] = first["gemeentenaam"]
     out["naam"] = first["gemeentenaam"] if level == "gemeente" else out.index
     out["wijkcode"] = None
     out["niveau"] = level
     out["jaar"] = first["jaar"].astype("Int64")
-    geometry = [_union(rows.geometry[groups == code]) for code in out.index]
+    shapes = gpd.GeoSeries(rows.geometry.to_numpy(), crs=buurten.crs)
+    geometry = [_union(shapes[groups == code]) for code in out.index]
     out = out.reset_index()
     table = gpd.GeoDataFrame(out, geometry=geometry, crs=buurten.crs)
     table = table[[*ID_COLUMNS, *DEMOGRAPHIC_COLUMNS, "geometry"]]

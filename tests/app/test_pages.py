@@ -709,3 +709,17 @@ def test_pdok_download_says_which_postcode_year_it_used(monkeypatch, tmp_path):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Postcodecijfers van 2024" in s.value for s in at.success)
     assert "© Kadaster / CBS, 2025" in texts(at)
+
+
+def test_a_national_size_file_is_read_for_one_gemeente(monkeypatch, real_cbs):
+    import atlas_ui.data as data
+
+    path = real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson"
+    monkeypatch.setattr(data, "WHOLE_FILE_BYTES", 1000)
+    with pytest.raises(data.UploadError, match="Vul eerst in welke gemeente u wilt zien"):
+        data.load_upload(path.name, path.read_bytes())
+    dataset = data.load_upload(path.name, path.read_bytes(), gemeente="Hilversum")
+    assert set(dataset.levels["buurt"]["gemeentecode"]) == {"GM0402"}
+    assert len(dataset.levels["buurt"]) == 42
+    # the file has buurten only: wijken and the gemeente are rolled up from them
+    assert set(dataset.levels["gemeente"]["code"]) == {"GM0402"}
