@@ -25,5 +25,10 @@ fi
 npm ci --prefix tests/app/axe --no-audit --no-fund --silent \
   || echo "axe-core could not be installed: the accessibility test will be skipped."
 
+# The werkmap store tests run against SQLite and a real PostgreSQL server.
+source scripts/postgres.sh
+start_test_postgres \
+  || echo "WARNING: no PostgreSQL; the store tests will skip (or fail with ATLAS_REQUIRE_POSTGRES=1)."
+
 python3 -m ruff check .
 python3 -m pytest "$@"
