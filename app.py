@@ -17,7 +17,14 @@ from atlas_ui.html_lang import DutchDocumentMiddleware
 
 @asynccontextmanager
 async def warm_caches(_app):
+    from streamlit.runtime.pages_manager import PagesManager
+
     from atlas_ui.data import warm_up
+
+    # dashboard.py navigates with st.navigation. Until a first visitor has run it,
+    # Streamlit would serve a deep link (/gebiedsanalyse?werkmap=...) as an old-style
+    # page from pages/ without the dashboard around it; say so from the start.
+    PagesManager.uses_pages_directory = False
 
     await asyncio.to_thread(warm_up)
     yield

@@ -7,6 +7,7 @@ widgets live in :mod:`atlas_ui`.
 
 import streamlit as st
 
+from atlas_ui import werkmap
 from atlas_ui.layout import (
     PAGE_ANALYSE,
     PAGE_CONSULTATIE,
@@ -30,6 +31,10 @@ navigation = st.navigation([
     st.Page(PAGE_PANEL, title="Panel", icon=":material/diversity_3:"),
     st.Page(PAGE_PROFIELEN, title="Profielen", icon=":material/groups:"),
     st.Page(PAGE_GEGEVENS, title="Gegevens", icon=":material/database:"),
+    st.Page(werkmap.PAGE_WERKMAP, title="Werkmap", icon=":material/folder_shared:"),
 ])
+werkmap.open_from_link()  # a link's werkmap and view, on the session's first run
 sidebar()
+werkmap.sidebar_status()
 navigation.run()
+werkmap.keep_view()  # the view into the URL (and into the open werkmap)

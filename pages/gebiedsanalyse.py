@@ -5,6 +5,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from atlas_ui import werkmap
 from atlas_ui.charts import (
     characteristic_index,
     index_chart,
@@ -152,7 +153,7 @@ def page():
 
     st.subheader("Eigen gebiedskennis")
     note_key = f"{dataset.key}:{level}:{'+'.join(sorted(codes))}"
-    notes = notes_field(note_key)
+    notes = werkmap.notes_section(level, codes, lambda: notes_field(note_key))
     table_out = analysis_table(mix, references, sch)
     markdown = analysis_markdown(
         title, mix, references, sch, confidence=confidence, sources=sources,

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from atlas_ui import werkmap
 from atlas_ui.charts import diagnostics_chart
 from atlas_ui.data import (
     MAX_UPLOAD_BYTES,
@@ -61,6 +62,7 @@ def current_data_section(dataset) -> None:
         year_input(dataset)
     if not dataset.fictief and st.button("Terug naar de demogemeente"):
         set_dataset(None)
+        werkmap.keep_area_file(dataset.bron, None)
         remember_message("success", "De fictieve demogemeente is weer geladen.")
         st.rerun()
 
@@ -80,8 +82,7 @@ def upload_section() -> None:
     st.markdown(
         "Een wijk- en buurtkaart van CBS (GeoPackage, zip met shapefile of GeoPackage, GeoJSON "
         "of GML) of de CBS-cijfers per postcode (CSV of Excel); tot "
-        f"{MAX_UPLOAD_BYTES // 2**20} MB. Het bestand blijft alleen in deze sessie; het wordt "
-        "nergens bewaard.")
+        f"{MAX_UPLOAD_BYTES // 2**20} MB. {werkmap.where_files_go()}")
     gemeente = st.text_input(
         "Alleen deze gemeente lezen (code of naam; leeg laten voor het hele bestand)",
         placeholder="bijvoorbeeld GM0344 of Utrecht", key=session_key("upload_gemeente"),
@@ -114,6 +115,8 @@ def read_upload(upload, gemeente: str | None) -> None:
                          "grenzen om ze op de kaart te zien.")
         st.rerun()
     set_dataset(dataset)
+    werkmap.keep_area_file(upload.name, upload.getvalue(),
+                           {"upload": upload.name, "gemeente": gemeente})
     remember_message("success", f"{upload.name} is geladen: {dataset.title}.")
     st.rerun()
 
@@ -157,6 +160,7 @@ def boundaries_section(figures) -> None:
 def use_postcode_dataset(dataset) -> None:
     st.session_state[FIGURES_KEY] = None
     set_dataset(dataset)
+    werkmap.cannot_keep_area_file("Postcodecijfers met losse grenzen")
     remember_message("success", f"Postcodecijfers op de kaart: {dataset.title}.")
     st.rerun()
 
@@ -219,6 +223,7 @@ def pdok_section() -> None:
             pc4_jaar = read_metadata(out).get("pc4_jaar")
             dataset = load_file(out, f"PDOK {', '.join(wanted)} ({int(jaar)})",
                                 key=f"pdok-{'-'.join(wanted)}-{int(jaar)}")
+            downloaded = out.read_bytes()
     except DownloadError as exc:
         # shown here, without a rerun, so the user stays on this tab with the codes typed
         bar.empty()
@@ -231,6 +236,8 @@ def pdok_section() -> None:
                  f"{sentence(str(exc))} De vorige gegevens blijven getoond.", icon="⚠️")
         return
     set_dataset(dataset)
+    werkmap.keep_area_file(f"pdok-{'-'.join(wanted)}-{int(jaar)}.gpkg", downloaded,
+                           {"pdok": {"gemeenten": wanted, "jaar": int(jaar)}})
     postcodes = (f" Postcodecijfers van {pc4_jaar}: het nieuwste jaar dat PDOK heeft (ze lopen "
                  "ongeveer een jaar achter op de wijk- en buurtkaart)." if pc4_jaar else "")
     remember_message("success", f"Geladen van PDOK: {dataset.title}.{postcodes}")
@@ -260,6 +267,7 @@ def survey_section() -> None:
         st.markdown("\n".join(f"- {p}" for p in items[:30]))
     if st.session_state.get(MODEL_KEY) is not None and st.button("Terug naar het standaardmodel"):
         st.session_state[MODEL_KEY] = None
+        werkmap.keep_survey("", None)
         st.rerun()
 
 
@@ -282,6 +290,7 @@ def fit_survey(name, data, parse_survey, survey_error, fit) -> None:
         st.session_state[session_key("survey_problems")] = (name, [str(exc)])
         return
     st.session_state[MODEL_KEY] = model
+    werkmap.keep_survey(name, data)
     remember_message("success", f"Het model is opnieuw gemaakt op {name}.")
     st.rerun()
 

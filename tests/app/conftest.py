@@ -51,8 +51,13 @@ def _wait_for(url: str, timeout: float) -> None:
 @pytest.fixture(scope="module")
 def app_url():
     """Start ``streamlit run app.py`` on a free local port; stop it afterwards."""
+    yield from serve_app()
+
+
+def serve_app(**env_vars: str):
+    """Serve the app on a free port with extra environment variables (a generator)."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **env_vars}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
