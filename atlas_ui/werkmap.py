@@ -13,6 +13,7 @@ page as its path, so a copied link opens the same view in another browser.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,12 @@ UNAVAILABLE = ("De database voor werkmappen is nu niet bereikbaar, dus er wordt 
                "De atlas werkt gewoon verder met de gegevens van deze sessie (of de "
                "demogemeente); probeer het later opnieuw of vraag de beheerder.")
 RETRY_SECONDS = 30
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def literal(text: str) -> str:
+    """A name from a user or a file, shown literally where Streamlit reads Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 # --- the database ------------------------------------------------------------------------
@@ -106,7 +113,9 @@ def say(kind: str, text: str) -> None:
 
 
 def show_message() -> None:
+    """The message left by :func:`say` (plain text: names in it are not read as Markdown)."""
     kind, text = st.session_state.pop(MESSAGE_KEY, (None, None))
+    text = literal(text or "")
     if kind == "error":
         st.error(text, icon="⚠️")
     elif kind == "warning":
@@ -363,7 +372,7 @@ def where_files_go() -> str:
     werkmap = current()
     if werkmap is None:
         return "Het bestand blijft alleen in deze sessie; het wordt nergens bewaard."
-    return (f"Het bestand wordt bewaard in de werkmap ‘{werkmap.naam}’, zodat u en wie de "
+    return (f"Het bestand wordt bewaard in de werkmap ‘{literal(werkmap.naam)}’, zodat u en wie de "
             "link heeft er later mee verder kunnen.")
 
 
@@ -374,17 +383,17 @@ def sidebar_status() -> None:
         st.markdown("**Werkmap**")
         problem = st.session_state.get(LINK_PROBLEM_KEY)
         if problem and werkmap is None:
-            st.error(problem, icon="⚠️")
+            st.error(literal(problem), icon="⚠️")
         notice = st.session_state.pop(NOTICE_KEY, None)
         if notice:
-            st.warning(notice, icon="⚠️")
+            st.warning(literal(notice), icon="⚠️")
         if werkmap is None:
             st.caption("Niets wordt bewaard. Maak een werkmap om verder te gaan na het "
                        "herladen of om een link te delen.")
             st.page_link(PAGE_WERKMAP, label="Werkmap maken of openen",
                          icon=":material/folder_shared:")
         else:
-            st.caption(f"{werkmap.naam} — wordt bewaard.")
+            st.caption(f"{literal(werkmap.naam)} — wordt bewaard.")
             st.page_link(PAGE_WERKMAP, label="Link, export en beheer",
                          icon=":material/folder_shared:")
 

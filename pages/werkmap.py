@@ -52,7 +52,7 @@ def import_section() -> None:
 
 
 def open_section(werkmap) -> None:
-    st.header(werkmap.naam)
+    st.header(wm.literal(werkmap.naam))
     st.caption(f"Gemaakt op {wm.when(werkmap.aangemaakt_op)} · laatst bewerkt op "
                f"{wm.when(werkmap.bewerkt_op)}")
     st.markdown("**Link naar deze werkmap** (wie de link heeft, kan de werkmap openen en "
