@@ -23,8 +23,9 @@ import streamlit as st
 
 from atlas_ui.data import MODEL_KEY, UploadError, load_upload, scheme, set_dataset
 from atlas_ui.format import sentence
-from atlas_ui.layout import KEPT_KEY, select, set_kept
+from atlas_ui.layout import SELECTED_KEY, select, set_kept
 from atlas_ui.maps import MODE_DOMINANT, MODE_FIGURE, MODE_PROFILE
+from atlas_ui.state import KEPT_KEY, area_key, session_key
 from citisens_core.store import (
     ROLE_AREAS,
     ROLE_SURVEY,
@@ -34,37 +35,38 @@ from citisens_core.store import (
     WerkmapFileError,
     WerkmapInfo,
     WerkmapNotFound,
-    area_key,
+    codes_key,
 )
 
 log = logging.getLogger("atlas_ui")
 
 PAGE_WERKMAP = "pages/werkmap.py"
-WERKMAP_KEY = "atlas_werkmap"          # the open werkmap (WerkmapInfo) or absent
-SAVED_KEY = "atlas_werkmap_saved"      # the view as last saved, to save only changes
-LINK_DONE_KEY = "atlas_link_done"      # the link of this session was read
-FILES_KEY = "atlas_werkmap_files"      # role -> (name, bytes, herkomst) of this session
-MESSAGE_KEY = "atlas_werkmap_message"  # (kind, text) shown after a rerun
-LINK_PROBLEM_KEY = "atlas_link_problem"  # why the link's werkmap did not open
-NOTICE_KEY = "atlas_werkmap_notice"    # a warning from a hook on another page (sidebar)
+WERKMAP_KEY = session_key("werkmap")          # the open werkmap (WerkmapInfo) or absent
+SAVED_KEY = session_key("werkmap_saved")      # the view as last saved, to save only changes
+LINK_DONE_KEY = session_key("link_done")      # the link of this session was read
+FILES_KEY = session_key("werkmap_files")      # role -> (name, bytes, herkomst), this session
+MESSAGE_KEY = session_key("werkmap_message")  # (kind, text) shown after a rerun
+LINK_PROBLEM_KEY = session_key("link_problem")  # why the link's werkmap did not open
+NOTICE_KEY = session_key("werkmap_notice")    # a warning from a hook on another page
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 #: Query parameters of a link: (parameter, session key). The page is the URL's path.
 URL_PARAMS: tuple[tuple[str, str], ...] = (
-    ("niveau", "atlas_level"),
-    ("gemeente", "atlas_gemeente"),
-    ("kleur", "atlas_mode"),
-    ("profiel", "atlas_mode_profile"),
-    ("cijfer", "atlas_mode_figure"),
-    ("gebied", "atlas_selected"),
+    ("niveau", area_key("level")),
+    ("gemeente", area_key("gemeente")),
+    ("kleur", area_key("mode")),
+    ("profiel", area_key("mode_profile")),
+    ("cijfer", area_key("mode_figure")),
+    ("gebied", SELECTED_KEY),
 )
+MODE_KEY = area_key("mode")
 #: The colouring in a link, in short words rather than the menu's labels.
 COLOURINGS = {"meest": MODE_DOMINANT, "profiel": MODE_PROFILE, "cijfer": MODE_FIGURE}
 #: What a werkmap keeps of the session: the link's view plus selections and choices.
 STATE_KEYS: tuple[str, ...] = (
     *(key for _, key in URL_PARAMS),
-    "atlas_an_level", "atlas_an_codes", "atlas_cmp_level", "atlas_cmp_codes",
-    "atlas_st_level", "atlas_st_codes", "atlas_st_thema", "atlas_st_fase", "atlas_st_trede",
+    *(area_key(name) for name in ("an_level", "an_codes", "cmp_level", "cmp_codes", "st_level",
+                                  "st_codes", "st_thema", "st_fase", "st_trede")),
 )
 UNAVAILABLE = ("De database voor werkmappen is nu niet bereikbaar, dus er wordt niets bewaard. "
                "De atlas werkt gewoon verder met de gegevens van deze sessie (of de "
@@ -148,8 +150,8 @@ def apply_state(state: dict[str, Any]) -> None:
     for key in STATE_KEYS:
         if key in state:
             set_kept(key, state[key])
-    if state.get("atlas_selected"):
-        select(str(state["atlas_selected"]))
+    if state.get(SELECTED_KEY):
+        select(str(state[SELECTED_KEY]))
 
 
 def link_params(state: dict[str, Any], werkmap_id: str | None) -> dict[str, str]:
@@ -160,11 +162,11 @@ def link_params(state: dict[str, Any], werkmap_id: str | None) -> dict[str, str]
         value = state.get(key)
         if value in (None, "", []):
             continue
-        if key == "atlas_mode":
+        if key == MODE_KEY:
             value = mode_words.get(value)
-        if key == "atlas_mode_profile" and state.get("atlas_mode") != MODE_PROFILE:
+        if param == "profiel" and state.get(MODE_KEY) != MODE_PROFILE:
             continue
-        if key == "atlas_mode_figure" and state.get("atlas_mode") != MODE_FIGURE:
+        if param == "cijfer" and state.get(MODE_KEY) != MODE_FIGURE:
             continue
         if value is not None:
             params[param] = str(value)
@@ -177,7 +179,7 @@ def state_from_link(params: dict[str, str]) -> dict[str, Any]:
     for param, key in URL_PARAMS:
         if params.get(param):
             value = params[param]
-            state[key] = COLOURINGS.get(value) if key == "atlas_mode" else value
+            state[key] = COLOURINGS.get(value) if key == MODE_KEY else value
     return {k: v for k, v in state.items() if v is not None}
 
 
@@ -423,7 +425,7 @@ def notes_section(level: str, codes: list[str], session_fallback) -> str:
         st.caption("Deze notitie blijft alleen in deze sessie. Met een werkmap (in de zijbalk) "
                    "wordt ze bewaard en kunnen collega's meelezen.")
         return text
-    gebied = area_key(codes)
+    gebied = codes_key(codes)
     show_message()
     try:
         notes = found.notes(werkmap.id, level, gebied)
@@ -432,7 +434,7 @@ def notes_section(level: str, codes: list[str], session_fallback) -> str:
         return session_fallback()
     for note in notes:
         _note_form(found, werkmap, note)
-    with st.form(f"atlas_note_new_{gebied}", clear_on_submit=True):
+    with st.form(area_key(f"note_new_{gebied}"), clear_on_submit=True):
         text = st.text_area("Nieuwe notitie", height=100, placeholder=(
             "Wat u zelf weet over dit gebied: bewonersgroepen, lopende projecten, eerdere "
             "participatie."))
@@ -448,7 +450,7 @@ def notes_section(level: str, codes: list[str], session_fallback) -> str:
 
 def _note_form(found: Store, werkmap: WerkmapInfo, note: Note) -> None:
     # the version is part of the key: a newer saved version shows as a fresh form
-    with st.form(f"atlas_note_{note.id}_{note.versie}", border=True):
+    with st.form(area_key(f"note_{note.id}_{note.versie}"), border=True):
         text = st.text_area(f"Notitie {note.id}", value=note.tekst, height=100,
                             label_visibility="collapsed")
         st.caption(f"Versie {note.versie} · bewerkt op {when(note.bewerkt_op)}")

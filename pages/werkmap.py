@@ -5,8 +5,11 @@ import streamlit as st
 from atlas_ui import werkmap as wm
 from atlas_ui.format import number
 from atlas_ui.layout import guarded
+from atlas_ui.state import session_key
 from citisens_core.store import SUFFIX, StoreUnavailable
 
+IMPORT_DONE_KEY = session_key("wm_import_done")
+SURE_KEY = session_key("wm_sure")
 ROLE_NAMES = {"gebieden": "Gebiedsbestand", "enquete": "Referentie-enquête",
               "consultatie": "Consultatie (inwonersgegevens)", "panel": "Panel (inwonersgegevens)"}
 
@@ -17,7 +20,7 @@ def start_section() -> None:
         "download van PDOK), de enquête van het model, uw keuzes op de kaart en in de strategie, "
         "en uw notities per gebied. Alleen wie de link heeft, kan de werkmap openen; een lijst "
         "van werkmappen bestaat niet.")
-    with st.form("atlas_wm_new"):
+    with st.form(session_key("wm_new")):
         naam = st.text_input("Naam van de nieuwe werkmap", placeholder="bijv. Wijkaanpak Noord")
         if st.form_submit_button("Werkmap maken", type="primary"):
             made = wm.create_werkmap(naam)
@@ -25,7 +28,7 @@ def start_section() -> None:
                 wm.say("success", f"Werkmap ‘{made.naam}’ is gemaakt. Bewaar of deel de link "
                                   "hieronder.")
             st.rerun()
-    with st.form("atlas_wm_open"):
+    with st.form(session_key("wm_open")):
         link = st.text_input("Werkmap openen met een link of code",
                              placeholder="plak hier de link die u kreeg")
         if st.form_submit_button("Openen") and link.strip():
@@ -39,13 +42,13 @@ def import_section() -> None:
     st.subheader("Werkmap importeren")
     st.markdown(f"Een geëxporteerde werkmap (bestand `…{SUFFIX}`) wordt een nieuwe werkmap "
                 "met een eigen link.")
-    upload = st.file_uploader("Werkmapbestand", type=["zip"], key="atlas_wm_import")
+    upload = st.file_uploader("Werkmapbestand", type=["zip"], key=session_key("wm_import"))
     if upload is None:
         return
     token = (upload.name, upload.size, getattr(upload, "file_id", ""))
-    if st.session_state.get("atlas_wm_import_done") == token:
+    if st.session_state.get(IMPORT_DONE_KEY) == token:
         return
-    st.session_state["atlas_wm_import_done"] = token
+    st.session_state[IMPORT_DONE_KEY] = token
     with st.spinner(f"{upload.name} lezen …"):
         wm.import_werkmap(upload.name, upload.getvalue())
     st.rerun()
@@ -86,10 +89,10 @@ def open_section(werkmap) -> None:
         wm.close("success", f"Werkmap ‘{werkmap.naam}’ is gesloten.")
         st.rerun()
     with c2:
-        sure = st.checkbox("Ja, verwijder de werkmap met alles wat erin staat", key="atlas_wm_sure")
+        sure = st.checkbox("Ja, verwijder de werkmap met alles wat erin staat", key=SURE_KEY)
         if st.button("Werkmap verwijderen", disabled=not sure, type="primary"):
             wm.delete_current()
-            st.session_state.pop("atlas_wm_sure", None)
+            st.session_state.pop(SURE_KEY, None)
             st.rerun()
     import_section()
 
@@ -100,7 +103,7 @@ def resident_section(werkmap) -> None:
         "Antwoorden uit een consultatie of panel zijn gegevens van inwoners. Ze blijven "
         "standaard alleen in het geheugen van deze sessie en worden niet bewaard.")
     keep = st.checkbox("Bewaar consultatie- en panelgegevens in deze werkmap",
-                       value=werkmap.bewaar_inwonersdata, key=f"atlas_wm_keep_{werkmap.id}")
+                       value=werkmap.bewaar_inwonersdata, key=session_key(f"wm_keep_{werkmap.id}"))
     if keep:
         st.info(f"Consultatie- en panelbestanden van deze werkmap worden bewaard in "
                 f"{wm.where_kept()}, tot u dit vinkje weghaalt of de werkmap verwijdert; dan "

@@ -10,12 +10,9 @@ API and :mod:`citisens_core.store.bundle` for the export file.
 """
 
 from citisens_core.store.bundle import SUFFIX, WerkmapFileError
+from citisens_core.store.models import RESIDENT_ROLES, ROLE_AREAS, ROLE_SURVEY, ROLES
 from citisens_core.store.store import (
     DATA_DIR_VARIABLE,
-    RESIDENT_ROLES,
-    ROLE_AREAS,
-    ROLE_SURVEY,
-    ROLES,
     URL_VARIABLE,
     FileInfo,
     Note,
@@ -24,12 +21,12 @@ from citisens_core.store.store import (
     StoreUnavailable,
     WerkmapInfo,
     WerkmapNotFound,
-    area_key,
+    codes_key,
     data_dir,
     default_url,
 )
 
 __all__ = ["DATA_DIR_VARIABLE", "RESIDENT_ROLES", "ROLES", "ROLE_AREAS", "ROLE_SURVEY", "SUFFIX",
            "URL_VARIABLE", "FileInfo", "Note", "NoteSave", "Store", "StoreUnavailable",
-           "WerkmapFileError", "WerkmapInfo", "WerkmapNotFound", "area_key", "data_dir",
+           "WerkmapFileError", "WerkmapInfo", "WerkmapNotFound", "codes_key", "data_dir",
            "default_url"]

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from citisens_core.store.models import Bestand, Notitie, NotitieVersie, Werkmap
+from citisens_core.store.models import (
+    RESIDENT_ROLES,
+    ROLES,
+    Bestand,
+    Notitie,
+    NotitieVersie,
+    Werkmap,
+)
 
 FORMAT = "citisens-werkmap"
 VERSION = 1
@@ -148,8 +155,6 @@ def _werkmap(name: str, manifest: dict) -> Werkmap:
 
 def _file(name: str, archive: zipfile.ZipFile, members: dict, entry: Any,
           keeps_resident_data: bool) -> Bestand:
-    from citisens_core.store.store import RESIDENT_ROLES, ROLES
-
     rol = _text(name, entry, "rol", "een bestand")
     where = f"bestand '{rol}'"
     if rol not in ROLES:

@@ -28,6 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+ROLE_AREAS = "gebieden"
+ROLE_SURVEY = "enquete"
+#: Resident data (consultation, panel): kept only when the user chose to keep it.
+RESIDENT_ROLES = ("consultatie", "panel")
+#: The files a werkmap can hold, one of each.
+ROLES = (ROLE_AREAS, ROLE_SURVEY, *RESIDENT_ROLES)
+
 #: Constraint names spelled out, so migrations can refer to them on every database.
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",

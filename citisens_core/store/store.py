@@ -28,17 +28,21 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from citisens_core.store.models import Bestand, Notitie, NotitieVersie, Werkmap, now
+from citisens_core.store.bundle import read_bundle, write_bundle
+from citisens_core.store.models import (
+    RESIDENT_ROLES,
+    ROLES,
+    Bestand,
+    Notitie,
+    NotitieVersie,
+    Werkmap,
+    now,
+)
 
 URL_VARIABLE = "ATLAS_DATABASE_URL"
 DATA_DIR_VARIABLE = "ATLAS_DATA_DIR"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-ROLE_AREAS = "gebieden"
-ROLE_SURVEY = "enquete"
-#: Resident data (consultation, panel): kept only when the user chose to keep it.
-RESIDENT_ROLES = ("consultatie", "panel")
-ROLES = (ROLE_AREAS, ROLE_SURVEY, *RESIDENT_ROLES)
 MAX_NAME = 200
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
@@ -118,7 +122,7 @@ def default_url() -> str:
     return url or f"sqlite:///{data_dir() / 'werkmappen.sqlite'}"
 
 
-def area_key(codes: list[str] | tuple[str, ...]) -> str:
+def codes_key(codes: list[str] | tuple[str, ...]) -> str:
     """The key of one area or a selection: the codes sorted and joined with '+'."""
     return "+".join(sorted(str(c) for c in codes))
 
@@ -381,11 +385,9 @@ class Store:
             return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
                     for model in (Werkmap, Bestand, Notitie, NotitieVersie)}
 
-    # --- export and import: see citisens_core.store.bundle -----------------------------
+    # --- export and import (the file format is in citisens_core.store.bundle) ---------
     def export_bundle(self, werkmap_id: str) -> bytes:
         """The werkmap as one file (zip) to hand over without a server."""
-        from citisens_core.store.bundle import write_bundle
-
         with self._session() as session:
             return write_bundle(self._werkmap(session, werkmap_id))
 
@@ -397,8 +399,6 @@ class Store:
         citisens_core.store.bundle.WerkmapFileError
             Not a werkmap file, damaged, too large or from a newer version (Dutch message).
         """
-        from citisens_core.store.bundle import read_bundle
-
         werkmap = read_bundle(data, filename)
         werkmap.id = new_id()
         with self._session() as session:

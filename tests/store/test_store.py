@@ -17,7 +17,7 @@ from citisens_core.store import (
     Store,
     StoreUnavailable,
     WerkmapNotFound,
-    area_key,
+    codes_key,
     default_url,
 )
 from citisens_core.store.models import Base
@@ -69,7 +69,7 @@ def test_ids_cannot_be_guessed_and_near_misses_find_nothing(store):
 
 def test_notes_keep_every_version_with_its_time(store):
     werkmap = store.create("Notities")
-    gebied = area_key(["BU99010102", "BU99010101"])
+    gebied = codes_key(["BU99010102", "BU99010101"])
     assert gebied == "BU99010101+BU99010102"
     note = store.add_note(werkmap.id, "buurt", gebied, "Actieve bewonersgroep")
     saved = store.edit_note(werkmap.id, note.id, note.versie, "Actieve bewonersgroep; moskee")
