@@ -54,7 +54,7 @@ def test_a_link_opens_the_werkmap_at_the_view_it_names(database):
     assert at.radio(key="atlas:level").value == "wijk"
     assert at.selectbox(key="atlas:mode").value == MODE_FIGURE
     assert at.selectbox(key="atlas:mode_figure").value == "woz"
-    assert "Centrum" in [s.value for s in at.subheader]  # the side panel of WK990101
+    assert "Centrum" in [h.value for h in at.header]  # the side panel of WK990101
     assert any("Workshop — wordt bewaard" in c.value for c in at.sidebar.caption)
     assert at.query_params["werkmap"] == made.id
     assert at.query_params["gebied"] == "WK990101"
