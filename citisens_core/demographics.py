@@ -108,6 +108,8 @@ DEMOGRAPHIC_COLUMNS: MappingProxyType[str, str] = MappingProxyType(
         "inkomen_per_inwoner": "Gemiddeld inkomen per inwoner (x € 1.000)",
         "aandeel_laag_inkomen": "Huishoudens met laag inkomen",
         "aandeel_hoog_inkomen": "Huishoudens met hoog inkomen",
+        "mannen": "Aantal mannen",
+        "vrouwen": "Aantal vrouwen",
     }
 )
 

@@ -4,59 +4,113 @@ For each area CBS publishes one-dimensional marginals (age shares, household
 shares, urbanity class, tenure, income), not the joint table of households over
 demographic cells. The estimate:
 
-1. reads the five marginals from the canonical area table; a marginal the area
-   lacks is taken from its wijk or gemeente (household-weighted over the areas
-   in the same table that have it, or from an explicit parents table), else
-   from the national figures, and the area's completeness drops;
-2. reconstructs the cell mix by iterative proportional fitting of the model's
+1. derives what CBS defines from what the file has (:mod:`citisens_core.derive`:
+   the urbanity class from address density, inhabitants from men + women, …);
+   a derived figure counts as the area's own;
+2. reads the five marginals; a marginal the area lacks is taken from its wijk
+   or gemeente (household-weighted over the areas in the same table that have
+   it, or from an explicit parents table), else from the national figures;
+3. reconstructs the cell mix by iterative proportional fitting of the model's
    national joint distribution (``cell_seed``) to the marginals;
-3. mixes the cells' profile probabilities: ``mix = cells @ P(profile | cell)``.
+4. mixes the cells' profile probabilities: ``mix = cells @ P(profile | cell)``.
 
-The 90 % interval combines three variances on the logit scale: the spread over
-bootstrap refits of the link on the survey, the chance variation of a finite
-number of households, and, per marginal that had to be borrowed, the variation
-that marginal shows between areas (a Dirichlet with concentration
-``BORROWED_CONCENTRATION``, an assumption). A profile is a probability for a
-group of households, never a label for a person.
+The 90 % interval combines, on the logit scale, the spread over bootstrap refits
+of the link on the survey, the chance variation of a finite number of
+households and, per borrowed marginal, how far areas really lie from the value
+borrowed: the covariance of (own figure − what it would have borrowed) over
+the areas that do have the figure (leave-one-out within the same wijk or
+gemeente; around the national figures for national borrowing), or, with too few
+such areas, the national between-buurt spread in ``data/spreiding.yaml``. The
+urbanity class is one class per area, not a share: when it is borrowed the
+estimate is a mixture over the five classes, weighted by how common each class
+is among the areas it is borrowed from, and the interval is that mixture's.
+
+Whether the most common profile is clear at all: :func:`dominant_probability`.
+A profile is a probability for a group of households, never a label for a person.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.special import expit, logit
+from scipy.stats import norm
 
 from citisens_core.demographics import CELL_SHAPE, DIMENSIONS, N_CELLS, NATIONAL_MARGINALS
+from citisens_core.derive import derive_figures
 from citisens_core.ipf import ipf
 
 Z90 = 1.6449
-#: How alike areas are in a marginal they do not publish (Dirichlet concentration;
-#: assumption: 10 gives a standard deviation of about 0.15 around a share of 0.4).
-BORROWED_CONCENTRATION = 10.0
 #: Share of households with children that have two parents (CBS: about 85 %).
 TWO_PARENT_SHARE = 0.85
 NATIONAL_HOUSEHOLD_SIZE = 2.13
 #: From most to least confident; "geen huishoudens": CBS counts no private
 #: households here (business park, water, only institutions), so no mix.
 CONFIDENCE_LABELS = ("hoog", "redelijk", "laag", "zeer laag", "geen huishoudens")
-SOURCE_LABELS = {"eigen": "eigen cijfers", "wijk": "cijfers van de wijk",
+SOURCE_LABELS = {"eigen": "eigen cijfers", "afgeleid": "afgeleid",
+                 "wijk": "cijfers van de wijk",
                  "gemeente": "cijfers van de gemeente", "landelijk": "landelijke cijfers"}
+#: Sources that count as the area's own figures.
+OWN_SOURCES = ("eigen", "afgeleid")
+#: Dimensions that are one class per area (not a share of households).
+CLASS_DIMENSIONS = ("stedelijkheid",)
+#: Canonical columns each dimension is read from (to name derived figures).
+DIMENSION_COLUMNS = {
+    "leeftijd": ("aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus"),
+    "huishouden": ("aandeel_eenpersoons", "aandeel_zonder_kinderen", "aandeel_met_kinderen"),
+    "stedelijkheid": ("stedelijkheid",),
+    "woning": ("aandeel_koop", "aandeel_huur"),
+    "inkomen": ("aandeel_laag_inkomen", "aandeel_hoog_inkomen"),
+}
+#: Fewest areas with an own figure to learn its spread from the file itself.
+MIN_AREAS_FOR_SPREAD = 20
+#: The most common profile is "clear" when P(first share > second) is at least this.
+CLEAR_WINNER = 0.8
+#: Households below which an area's own figures are too few to call the mix "hoog".
+SMALL_AREA = 50
 MIN_PROBABILITY = 1e-4
+
+
+@cache
+def national_spread() -> dict[str, np.ndarray]:
+    """How far areas lie from the national figures, per dimension (``data/spreiding.yaml``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per share dimension the covariance matrix of (area figure − national
+        figure) over Dutch buurten or postcode areas.
+    """
+    text = resources.files("citisens_core.data").joinpath("spreiding.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    return {dim: np.asarray(entry["covariantie"], dtype=float)
+            for dim, entry in raw["spreiding"].items()}
 
 
 @dataclass(frozen=True)
 class Marginals:
-    """Marginals of many areas: one (n, categories) array per dimension."""
+    """Marginals of many areas: one (n, categories) array per dimension.
+
+    ``source`` holds per dimension a key of ``SOURCE_LABELS`` per area;
+    ``spread`` the covariance (n, C, C) of the borrowed value around the area's
+    unknown own value (zero where the figure is the area's own); ``derived`` the
+    Dutch description of how an own figure was derived ("" where published).
+    """
 
     values: dict[str, np.ndarray]
-    source: dict[str, np.ndarray]  # per dimension: array of SOURCE_LABELS keys
+    source: dict[str, np.ndarray]
+    spread: dict[str, np.ndarray] | None = None
+    derived: dict[str, np.ndarray] | None = None
 
     @property
     def own_share(self) -> np.ndarray:
         """Fraction of the five dimensions each area has figures for itself."""
-        own = np.stack([self.source[d] == "eigen" for d in DIMENSIONS])
+        own = np.stack([np.isin(self.source[d], OWN_SOURCES) for d in DIMENSIONS])
         return own.mean(axis=0)
 
 
@@ -66,7 +120,8 @@ def area_marginals(areas: pd.DataFrame, parents: pd.DataFrame | None = None) -> 
     Parameters
     ----------
     areas : pandas.DataFrame
-        Canonical area table (see :mod:`citisens_core.demographics`).
+        Canonical area table (see :mod:`citisens_core.demographics`); figures
+        that CBS defines from others are derived first (:mod:`citisens_core.derive`).
     parents : pandas.DataFrame, optional
         Canonical rows of wijken and gemeenten to borrow from, matched on
         ``wijkcode`` / ``gemeentecode``; without it the siblings in `areas` are used.
@@ -75,30 +130,68 @@ def area_marginals(areas: pd.DataFrame, parents: pd.DataFrame | None = None) -> 
     -------
     Marginals
     """
+    areas, how = derive_figures(areas)
     own = _own_marginals(areas)
-    values, sources = {}, {}
-    parent_own = _own_marginals(parents) if parents is not None and len(parents) else None
+    has_parents = parents is not None and len(parents) > 0
+    parent_own = _own_marginals(derive_figures(parents)[0]) if has_parents else None
     weight = _households(areas)
+    values, sources, spreads, derived = {}, {}, {}, {}
+    n = len(areas)
     for dim in DIMENSIONS:
         table = own[dim].copy()
-        source = np.where(np.isnan(table).any(axis=1), "", "eigen").astype(object)
+        has = ~np.isnan(table).any(axis=1)
+        source = np.where(has, "eigen", "").astype(object)
+        spread = np.zeros((n, table.shape[1], table.shape[1]))
         for level, key in (("wijk", "wijkcode"), ("gemeente", "gemeentecode")):
             missing = source == ""
             if not missing.any() or key not in areas:
                 continue
             if parent_own is not None:
                 borrowed = _lookup_parent(areas[key], parents, parent_own[dim])
+                compare = borrowed
             else:
-                borrowed = _sibling_mean(areas[key], table, source == "eigen", weight)
+                borrowed = _sibling_mean(areas[key], table, has, weight)
+                compare = _sibling_mean(areas[key], table, has, weight, leave_out=True)
             fill = missing & ~np.isnan(borrowed).any(axis=1)
             table[fill] = borrowed[fill]
             source[fill] = level
+            spread[fill] = _residual_spread(own[dim], compare, has, dim)
         national = np.asarray(NATIONAL_MARGINALS[dim])
         rest = source == ""
         table[rest] = national
         source[rest] = "landelijk"
-        values[dim], sources[dim] = table, source
-    return Marginals(values, sources)
+        spread[rest] = _residual_spread(own[dim], np.broadcast_to(national, table.shape), has, dim)
+        derived_text = _derived_text(how, dim, n)
+        source[has & (derived_text != "")] = "afgeleid"
+        values[dim], sources[dim], spreads[dim], derived[dim] = table, source, spread, derived_text
+    return Marginals(values, sources, spreads, derived)
+
+
+def _derived_text(how: pd.DataFrame, dim: str, n: int) -> np.ndarray:
+    """Per area how the dimension's figures were derived ("" where all published)."""
+    texts = [how[c].fillna("").to_numpy(dtype=object) for c in DIMENSION_COLUMNS[dim] if c in how]
+    if not texts:
+        return np.full(n, "", dtype=object)
+    return np.array([next((t for t in row if t), "") for row in zip(*texts, strict=True)],
+                    dtype=object)
+
+
+def _residual_spread(own: np.ndarray, compare: np.ndarray, has: np.ndarray, dim: str
+                     ) -> np.ndarray:
+    """Covariance of (own figure − borrowed value) over the areas that have both.
+
+    Falls back to the national between-area spread when fewer than
+    ``MIN_AREAS_FOR_SPREAD`` areas can show it. Class dimensions get no
+    covariance: their borrowed value is already a distribution over classes.
+    """
+    size = own.shape[1]
+    if dim in CLASS_DIMENSIONS:
+        return np.zeros((size, size))
+    usable = has & ~np.isnan(compare).any(axis=1)
+    if usable.sum() < MIN_AREAS_FOR_SPREAD:
+        return national_spread()[dim]
+    residual = own[usable] - compare[usable]
+    return residual.T @ residual / usable.sum()
 
 
 def _own_marginals(areas: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -189,16 +282,24 @@ def _households(areas: pd.DataFrame) -> np.ndarray:
 
 
 def _sibling_mean(keys: pd.Series, table: np.ndarray, has: np.ndarray,
-                  weight: np.ndarray) -> np.ndarray:
-    """Household-weighted mean marginal of the areas sharing a parent code."""
+                  weight: np.ndarray, leave_out: bool = False) -> np.ndarray:
+    """Household-weighted mean marginal of the areas sharing a parent code.
+
+    With `leave_out`, each area's own figure is left out of its mean: what the
+    area would have borrowed had it lacked the figure (NaN for an only child).
+    """
     w = np.where(np.isfinite(weight) & (weight > 0), weight, 1.0) * has
     frame = pd.DataFrame(np.nan_to_num(table) * w[:, None])
     frame["_w"] = w
     frame["_k"] = keys.fillna("").astype(str).to_numpy()
     sums = frame.groupby("_k").sum()
-    means = sums.drop(columns="_w").div(sums["_w"].replace(0, np.nan), axis=0)
-    means = means[means.index != ""]
-    return means.reindex(frame["_k"]).to_numpy(dtype=float)
+    sums = sums[sums.index != ""]
+    per_area = sums.reindex(frame["_k"]).to_numpy(dtype=float)
+    if leave_out:
+        per_area = per_area - frame.drop(columns="_k").to_numpy(dtype=float)
+    total = per_area[:, -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 1e-9, per_area[:, :-1] / total, np.nan)
 
 
 def _lookup_parent(keys: pd.Series, parents: pd.DataFrame, parent_table: np.ndarray) -> np.ndarray:
@@ -232,7 +333,10 @@ def estimate_areas(areas: pd.DataFrame, model=None, parents: pd.DataFrame | None
     pandas.DataFrame
         Same index as `areas`; columns ``code``, ``naam``, ``niveau``, one share
         per profile key (summing to 1), ``<key>_laag`` and ``<key>_hoog``,
-        ``dominant_profiel``, ``tweede_profiel``, ``betrouwbaarheid``,
+        ``dominant_profiel``, ``tweede_profiel``, ``dominant_kans`` (the
+        probability that the first share exceeds the second),
+        ``dominant_duidelijk`` (that probability at least ``CLEAR_WINNER``),
+        ``betrouwbaarheid``, ``betrouwbaarheid_reden`` (Dutch text),
         ``volledigheid`` (0-1), ``bronnen`` (Dutch text), ``huishoudens`` and
         ``heeft_schatting``. Areas where CBS counts no households get no mix
         (shares NaN, ``betrouwbaarheid`` "geen huishoudens"); areas without any
@@ -245,11 +349,10 @@ def estimate_areas(areas: pd.DataFrame, model=None, parents: pd.DataFrame | None
     keys = list(model.profile_keys)
     marginals = area_marginals(areas, parents)
     link = np.asarray(model.link_probabilities)
-    mix, spread = _mix_and_spread(marginals, model)
-    households = _households(areas)
-    variance = spread + _finite_population_variance(mix, households) \
-        + _borrowed_variance(marginals, model.cell_seed, link)
-    low, high = _logit_interval(mix, variance)
+    mix, shared = _mix_and_spread(marginals, model)
+    households = _households(derive_figures(areas)[0])
+    centres, weights = _class_components(marginals, model.cell_seed, link, mix)
+    low, high = _mixture_interval(centres, weights, shared, households)
     return _result_table(areas, keys, mix, low, high, marginals, households)
 
 
@@ -260,10 +363,12 @@ CHUNK_AREAS = 20_000
 
 
 def _mix_and_spread(marginals: Marginals, model) -> tuple[np.ndarray, np.ndarray]:
-    """Profile mix per area and its variance over the bootstrap refits, in blocks of areas.
+    """Profile mix per area and its shared variance, in blocks of areas.
 
-    Each block is raked on its own, so IPF stops when that block has converged
-    (within its tolerance), not when the whole table has.
+    The variance is the spread over the bootstrap refits plus that of borrowed
+    share marginals (:func:`_borrowed_variance`). Each block is raked on its own,
+    so IPF stops when that block has converged (within its tolerance), not when
+    the whole table has.
     """
     link = np.asarray(model.link_probabilities)
     boot_links = np.asarray(model.bootstrap_probabilities)
@@ -273,59 +378,155 @@ def _mix_and_spread(marginals: Marginals, model) -> tuple[np.ndarray, np.ndarray
     for start in range(0, n, CHUNK_AREAS):
         block = slice(start, start + CHUNK_AREAS)
         part = Marginals({d: v[block] for d, v in marginals.values.items()},
-                         {d: v[block] for d, v in marginals.source.items()})
+                         {d: v[block] for d, v in marginals.source.items()},
+                         {d: v[block] for d, v in marginals.spread.items()})
         cells = cell_mix(part, model.cell_seed)
         mix[block] = _renormalise(cells @ link)
         boot = np.einsum("nc,bck->bnk", cells, boot_links, optimize=True)
-        spread[block] = boot.var(axis=0)
+        spread[block] = boot.var(axis=0) + _borrowed_variance(part, cells, link)
     return mix, spread
 
 
 def _renormalise(mix: np.ndarray) -> np.ndarray:
     mix = np.clip(mix, MIN_PROBABILITY, None)
-    return mix / mix.sum(axis=1, keepdims=True)
+    return mix / mix.sum(axis=-1, keepdims=True)
 
 
 def _finite_population_variance(mix: np.ndarray, households: np.ndarray) -> np.ndarray:
     """Chance variation of the realised share among a finite number of households."""
     # unknown size: as wide as a small buurt of 100 households (assumption)
     n = np.where(np.isfinite(households) & (households >= 1), households, 100.0)
-    return mix * (1 - mix) / n[:, None]
+    return mix * (1 - mix) / n.reshape(-1, *([1] * (mix.ndim - 1)))
 
 
-def _borrowed_variance(marginals: Marginals, seed: np.ndarray, link: np.ndarray) -> np.ndarray:
-    """Variance added per borrowed marginal: its between-area spread, propagated linearly."""
-    seed = np.asarray(seed, dtype=float).reshape(CELL_SHAPE)
-    probs = link.reshape(*CELL_SHAPE, -1)
-    out = np.zeros((len(marginals.source["leeftijd"]), probs.shape[-1]))
+def _by_category(cells: np.ndarray, link: np.ndarray, axis: int) -> np.ndarray:
+    """Each area's profile mix within each category of one dimension, (n, C, K)."""
+    n, k = len(cells), link.shape[-1]
+    c = CELL_SHAPE[axis]
+    area_cells = np.moveaxis(cells.reshape(n, *CELL_SHAPE), axis + 1, 1).reshape(n, c, -1)
+    probs = np.moveaxis(link.reshape(*CELL_SHAPE, k), axis, 0).reshape(c, -1, k)
+    out = np.stack([area_cells[:, j] @ probs[j] for j in range(c)], axis=1)
+    mass = area_cells.sum(axis=2)[..., None]
+    return np.divide(out, mass, out=np.zeros_like(out), where=mass > 1e-12)
+
+
+def _borrowed_variance(marginals: Marginals, cells: np.ndarray, link: np.ndarray
+                       ) -> np.ndarray:
+    """Variance added per borrowed share marginal: its calibrated spread, propagated linearly.
+
+    The mix moves with a marginal ``f`` as ``Σ_c f_c · m_c`` (``m_c`` the area's
+    mix within category ``c``), so ``Var = m' Σ m`` per profile, with ``Σ`` the
+    spread learnt for that marginal (see :func:`area_marginals`).
+    """
+    out = np.zeros((len(cells), link.shape[-1]))
     for axis, dim in enumerate(DIMENSIONS):
-        borrowed = marginals.source[dim] != "eigen"
+        if dim in CLASS_DIMENSIONS:
+            continue
+        borrowed = ~np.isin(marginals.source[dim], OWN_SOURCES)
         if not borrowed.any():
             continue
-        others = tuple(a for a in range(len(CELL_SHAPE)) if a != axis)
-        weight = seed[..., np.newaxis]
-        # P(profile | category of this dimension), the others at their national mix
-        by_category = (probs * weight).sum(axis=others) / weight.sum(axis=others)
-        f = marginals.values[dim][borrowed]
-        mean = f @ by_category
-        second = f @ by_category**2
-        out[borrowed] += (second - mean**2) / (BORROWED_CONCENTRATION + 1)
+        m = _by_category(cells[borrowed], link, axis)
+        out[borrowed] += np.einsum("nck,ncd,ndk->nk", m, marginals.spread[dim][borrowed], m)
     return out
 
 
-def _logit_interval(mix: np.ndarray, variance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A 90 % interval on the logit scale: inside (0, 1) and around the estimate."""
-    se = np.sqrt(variance) / (mix * (1 - mix))
-    centre = logit(mix)
-    return expit(centre - Z90 * se), expit(centre + Z90 * se)
+def _class_components(marginals: Marginals, seed: np.ndarray, link: np.ndarray,
+                      mix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mix per possible class where a class dimension is borrowed.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Component mixes (n, C, K) and their weights (n, C); an area whose class
+        is its own has one component with weight 1 (its estimate).
+    """
+    dim = CLASS_DIMENSIONS[0]
+    size = len(DIMENSIONS[dim])
+    n = len(mix)
+    centres = np.repeat(mix[:, None, :], size, axis=1)
+    weights = np.zeros((n, size))
+    weights[:, 0] = 1.0
+    borrowed = ~np.isin(marginals.source[dim], OWN_SOURCES)
+    if not borrowed.any():
+        return centres, weights
+    probabilities = marginals.values[dim][borrowed]
+    weights[borrowed] = probabilities
+    for c in range(size):
+        values = {d: v[borrowed] for d, v in marginals.values.items()}
+        values[dim] = np.broadcast_to(np.eye(size)[c], probabilities.shape)
+        sub = Marginals(values, {d: s[borrowed] for d, s in marginals.source.items()})
+        centres[borrowed, c] = cell_mix(sub, seed) @ link
+    # keep the point estimate (the fractional fit, which keeps the seed's association of
+    # class with the other figures); the components only shape the interval around it
+    shift = mix[borrowed] - (centres[borrowed] * probabilities[..., None]).sum(axis=1)
+    centres[borrowed] = _renormalise(centres[borrowed] + shift[:, None, :])
+    return centres, weights
 
 
-def _confidence(own_share: np.ndarray, households: np.ndarray) -> np.ndarray:
-    small = ~(households >= 50)
-    label = np.where(own_share >= 1, "hoog", np.where(own_share >= 0.6, "redelijk", "laag"))
-    label = np.where(small & (label == "hoog"), "redelijk", label)
-    label = np.where(small & (own_share < 1), "laag", label)
-    return np.where(own_share == 0, "zeer laag", label)
+def _mixture_interval(centres: np.ndarray, weights: np.ndarray, shared: np.ndarray,
+                      households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """5th and 95th percentiles of a mixture of logit-normal components, (n, K) each.
+
+    Each component is centred on its mix with the shared variance (bootstrap,
+    borrowed shares) plus its own finite-population variance; with a single
+    component this is the usual symmetric interval on the logit scale.
+    """
+    variance = shared[:, None, :] + _finite_population_variance(centres, households)
+    se = np.sqrt(variance) / (centres * (1 - centres))
+    centre = logit(centres)
+    single = (weights > 0).sum(axis=1) == 1
+    low = expit(centre[:, 0] - Z90 * se[:, 0])
+    high = expit(centre[:, 0] + Z90 * se[:, 0])
+    if (~single).any():
+        w = weights[~single][..., None]
+        c, s = centre[~single], se[~single]
+        for q, out in ((0.05, low), (0.95, high)):
+            lo = (c - 6 * s).min(axis=1)
+            hi = (c + 6 * s).max(axis=1)
+            for _ in range(40):  # bisection on the logit scale, all areas and profiles at once
+                mid = (lo + hi) / 2
+                below = (w * norm.cdf((mid[:, None, :] - c) / s)).sum(axis=1) < q
+                lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+            out[~single] = expit((lo + hi) / 2)
+    return low, high
+
+
+def _confidence(marginals: Marginals, households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence label and its reason per area, consistent with the sources shown.
+
+    ``hoog``: every figure the area's own (published or derived) and at least
+    ``SMALL_AREA`` households; ``redelijk``: a small area with all its own
+    figures, or figures borrowed only from its wijk or gemeente; ``laag``: any
+    figure national (how far areas lie from the country is wide: urbanity
+    borrowed from the country is never "redelijk"), or fewer than 3 of 5 own;
+    ``zeer laag``: no figure of its own.
+    """
+    from citisens_core.demographics import DIMENSION_LABELS
+
+    own = marginals.own_share
+    national = np.stack([marginals.source[d] == "landelijk" for d in DIMENSIONS])
+    nearby = np.stack([np.isin(marginals.source[d], ("wijk", "gemeente")) for d in DIMENSIONS])
+    small = ~(households >= SMALL_AREA)
+    label = np.where(own >= 1, np.where(small, "redelijk", "hoog"), "redelijk")
+    label = np.where(national.any(axis=0) | (own < 0.6) | (small & (own < 1)), "laag", label)
+    label = np.where(own == 0, "zeer laag", label)
+
+    def named(mask: np.ndarray) -> list[str]:
+        names = [DIMENSION_LABELS[d].split(" (")[0].lower() for d in DIMENSIONS]
+        return [", ".join(n for n, m in zip(names, col, strict=True) if m) for col in mask.T]
+
+    national_names, nearby_names = named(national), named(nearby)
+    reasons = []
+    for i in range(len(own)):
+        parts = []
+        if national_names[i]:
+            parts.append(f"landelijk ingevuld: {national_names[i]}")
+        if nearby_names[i]:
+            parts.append(f"geleend van wijk of gemeente: {nearby_names[i]}")
+        if small[i] and own[i] >= 1:
+            parts.append(f"klein gebied (minder dan {SMALL_AREA} huishoudens of onbekend)")
+        reasons.append("; ".join(parts) or "alle kenmerken uit eigen cijfers")
+    return label, np.array(reasons, dtype=object)
 
 
 def _sources_text(marginals: Marginals) -> np.ndarray:
@@ -334,11 +535,52 @@ def _sources_text(marginals: Marginals) -> np.ndarray:
     parts = []
     for dim in DIMENSIONS:
         src = marginals.source[dim]
-        parts.append(np.where(src == "eigen", "",
-                              DIMENSION_LABELS[dim].lower() + ": "
-                              + pd.Series(src).map(SOURCE_LABELS).to_numpy(dtype=object)))
+        label = DIMENSION_LABELS[dim].lower() + ": "
+        borrowed = label + pd.Series(src).map(SOURCE_LABELS).to_numpy(dtype=object)
+        derived = label + marginals.derived[dim]
+        parts.append(np.where(src == "eigen", "", np.where(src == "afgeleid", derived, borrowed)))
     joined = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
     return np.array([j or "alle kenmerken uit eigen cijfers" for j in joined], dtype=object)
+
+
+def dominant_probability(estimates: pd.DataFrame, profile_keys: list[str] | None = None
+                         ) -> pd.Series:
+    """Probability that the most common profile's share really exceeds the runner-up's.
+
+    From the interval model: each share's standard error is its 90 % interval's
+    width / (2 × 1.645), the two shares are taken as independent, and
+    ``P = Φ((first − second) / √(se₁² + se₂²))``. Below ``CLEAR_WINNER`` (0.8)
+    the area has no clear most common profile ("geen duidelijk meest
+    voorkomend profiel").
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Shares per profile key with ``<key>_laag`` and ``<key>_hoog``, one row
+        per area or selection (the output of :func:`estimate_areas`).
+    profile_keys : list of str, optional
+        Default: the columns that have a ``_laag`` column.
+
+    Returns
+    -------
+    pandas.Series
+        Between 0.5 and 1 (NaN where a row has no shares), same index.
+    """
+    keys = profile_keys or [c for c in estimates.columns if f"{c}_laag" in estimates.columns]
+    shares = estimates[keys].to_numpy(dtype=float)
+    width = (estimates[[f"{k}_hoog" for k in keys]].to_numpy(dtype=float)
+             - estimates[[f"{k}_laag" for k in keys]].to_numpy(dtype=float))
+    se = width / (2 * Z90)
+    valid = np.isfinite(shares).all(axis=1)
+    order = np.argsort(-np.nan_to_num(shares, nan=-1.0), axis=1, kind="stable")
+    rows = np.arange(len(shares))
+    first, second = order[:, 0], order[:, 1]
+    gap = shares[rows, first] - shares[rows, second]
+    spread = np.sqrt(se[rows, first] ** 2 + se[rows, second] ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(spread > 0, norm.cdf(gap / np.where(spread > 0, spread, 1.0)),
+                     np.where(gap > 0, 1.0, 0.5))
+    return pd.Series(np.where(valid, p, np.nan), index=estimates.index)
 
 
 def _result_table(areas, keys, mix, low, high, marginals, households) -> pd.DataFrame:
@@ -353,9 +595,12 @@ def _result_table(areas, keys, mix, low, high, marginals, households) -> pd.Data
     names = np.asarray(keys, dtype=object)
     out["dominant_profiel"] = names[order[:, 0]]
     out["tweede_profiel"] = names[order[:, 1]]
-    own = marginals.own_share
-    out["betrouwbaarheid"] = _confidence(own, households)
-    out["volledigheid"] = own
+    out["dominant_kans"] = dominant_probability(out, keys)
+    out["dominant_duidelijk"] = out["dominant_kans"] >= CLEAR_WINNER
+    label, reason = _confidence(marginals, households)
+    out["betrouwbaarheid"] = label
+    out["betrouwbaarheid_reden"] = reason
+    out["volledigheid"] = marginals.own_share
     out["bronnen"] = _sources_text(marginals)
     out["huishoudens"] = households
     out["heeft_schatting"] = ~(households == 0)  # unknown counts as possibly inhabited
@@ -363,7 +608,10 @@ def _result_table(areas, keys, mix, low, high, marginals, households) -> pd.Data
     shares = [c for k in keys for c in (k, f"{k}_laag", f"{k}_hoog")]
     out.loc[empty, shares] = np.nan
     out.loc[empty, ["dominant_profiel", "tweede_profiel"]] = None
+    out.loc[empty, "dominant_kans"] = np.nan
+    out.loc[empty, "dominant_duidelijk"] = False
     out.loc[empty, "betrouwbaarheid"] = "geen huishoudens"
+    out.loc[empty, "betrouwbaarheid_reden"] = "CBS telt hier geen particuliere huishoudens"
     return out
 
 

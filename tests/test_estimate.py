@@ -163,3 +163,84 @@ def test_postcode_mixes_sum_up_to_buurten(true_model, scheme):
                                est.loc[1, keys].to_numpy(dtype=float), atol=1e-9)
     assert out.loc["BU1", "huishoudens"] == pytest.approx(35)
     assert (out[[f"{k}_laag" for k in keys]].to_numpy() <= out[keys].to_numpy() + 1e-9).all()
+
+
+# --- derived figures, calibrated borrowing, unclear winners (issue 9) -------------------
+
+def test_a_file_with_only_address_density_gives_buurten_that_differ(true_model):
+    """A first release: only address density and men/women. CBS defines the rest."""
+    rows = pd.DataFrame([
+        {"code": f"BU0999010{i}", "naam": "b", "niveau": "buurt", "gemeentecode": "GM0999",
+         "wijkcode": "WK099901", "adressendichtheid": density, "mannen": 400.0,
+         "vrouwen": 420.0}
+        for i, density in enumerate([6000.0, 1800.0, 1200.0, 700.0, 80.0])])
+    est = estimate_areas(rows, true_model)
+    assert est["zelfbewuste_aanpakkers"].is_monotonic_increasing  # rural rises as density falls
+    assert est.loc[0, "dominant_profiel"] != est.loc[4, "dominant_profiel"]
+    assert "stedelijkheid (1 = zeer sterk stedelijk): afgeleid uit omgevingsadressendichtheid" \
+        in est.loc[0, "bronnen"]
+    assert est.loc[0, "volledigheid"] == pytest.approx(0.2)  # urbanity is its own, derived
+    assert est.loc[0, "huishoudens"] == pytest.approx(820 / 2.13)
+
+
+def _gemeente(incomes: list[tuple[float, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([area(f"BU099901{i:02d}", inkomen=inc) for i, inc in enumerate(incomes)])
+
+
+def test_a_borrowed_figure_is_as_uncertain_as_the_areas_that_have_it(true_model):
+    """The spread of a borrowed figure is learnt from the siblings, not assumed."""
+    rng = np.random.default_rng(1)
+    alike = [(0.4, 0.4, 0.2)] * 30
+    diverse = [tuple(rng.dirichlet([2, 2, 1])) for _ in range(30)]
+    widths = {}
+    for name, incomes in (("alike", alike), ("diverse", diverse)):
+        full = estimate_areas(_gemeente(incomes), true_model)
+        masked_rows = _gemeente(incomes)
+        masked_rows.loc[0, ["aandeel_laag_inkomen", "aandeel_hoog_inkomen"]] = np.nan
+        masked = estimate_areas(masked_rows, true_model)
+        assert "inkomen huishouden: cijfers van de wijk" in masked.loc[0, "bronnen"]
+        key = "honkvaste_buurtbewoners"
+        assert masked.loc[0, f"{key}_laag"] <= full.loc[0, key] <= masked.loc[0, f"{key}_hoog"]
+        widths[name] = masked.loc[0, f"{key}_hoog"] - masked.loc[0, f"{key}_laag"]
+    assert widths["diverse"] > 1.5 * widths["alike"]
+
+
+def test_urbanity_from_the_country_is_never_redelijk(true_model):
+    rows = pd.DataFrame([{**area("BU09990101"), "stedelijkheid": np.nan}])
+    est = estimate_areas(rows, true_model)
+    assert est.loc[0, "betrouwbaarheid"] == "laag"
+    assert "landelijk ingevuld: stedelijkheid" in est.loc[0, "betrouwbaarheid_reden"]
+    # one class per area: the interval spans what the classes would give
+    by_class = estimate_areas(pd.DataFrame([area(f"BU0999010{k}", klasse=k)
+                                            for k in (2, 3, 4)]), true_model)
+    key = "zelfbewuste_aanpakkers"
+    assert est.loc[0, f"{key}_laag"] <= by_class[key].min()
+    assert by_class[key].max() <= est.loc[0, f"{key}_hoog"]
+
+
+def test_a_small_area_with_all_its_own_figures_says_why_it_is_not_hoog(true_model):
+    est = estimate_areas(pd.DataFrame([area(huishoudens=20.0)]), true_model)
+    assert est.loc[0, "betrouwbaarheid"] == "redelijk"
+    assert est.loc[0, "betrouwbaarheid_reden"].startswith("klein gebied")
+    assert est.loc[0, "bronnen"] == "alle kenmerken uit eigen cijfers"
+
+
+def test_unclear_winner_from_the_interval_model():
+    from citisens_core.estimate import CLEAR_WINNER, dominant_probability
+
+    frame = pd.DataFrame({
+        "a": [0.30, 0.50], "a_laag": [0.20, 0.47], "a_hoog": [0.40, 0.53],
+        "b": [0.29, 0.10], "b_laag": [0.19, 0.08], "b_hoog": [0.39, 0.12],
+        "c": [0.41, 0.40], "c_laag": [0.05, 0.37], "c_hoog": [0.60, 0.43],
+    })
+    p = dominant_probability(frame)
+    # row 0: c leads a by 11 pp, but c's interval is wide: not clear
+    assert 0.5 <= p[0] < CLEAR_WINNER
+    # row 1: a leads c by 10 pp with narrow intervals: clear
+    assert p[1] > 0.99
+
+
+def test_estimates_say_whether_the_most_common_profile_is_clear(areas, true_model):
+    est = estimate_areas(areas, true_model)
+    assert est["dominant_duidelijk"].dtype == bool
+    assert ((est["dominant_kans"] >= 0.8) == est["dominant_duidelijk"]).all()

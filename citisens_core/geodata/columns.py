@@ -339,6 +339,17 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
             postcode_upper=(pct("P_HINK_HH"),),
         ),
     ),
+    # men and women: inhabitants when a release leaves AANT_INW empty (see derive)
+    ColumnRule(
+        "mannen",
+        _kwb(upper=(val("AANT_MAN"),), snake=(val("mannen"),),
+             postcode=(val("aantal_mannen"),), postcode_upper=(val("MAN"),)),
+    ),
+    ColumnRule(
+        "vrouwen",
+        _kwb(upper=(val("AANT_VROUW"),), snake=(val("vrouwen"),),
+             postcode=(val("aantal_vrouwen"),), postcode_upper=(val("VROUW"),)),
+    ),
 )
 
 #: Helper denominators that are not canonical columns (read, used, then dropped).
