@@ -115,7 +115,8 @@ def write_reports(fig: dict) -> str:
     ]
     table = "| maat | waarde | doel | |\n|---|---|---|---|\n" + "\n".join(
         f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
-    body = MODEL_CARD.format(date=date.today().isoformat(), table=table)
+    body = MODEL_CARD.format(date=date.today().isoformat(), table=table,
+                             real_data=real_data_section())
     (REPO / "docs").mkdir(exist_ok=True)
     (REPO / "docs" / "model-card.md").write_text(body, encoding="utf-8")
     bench = REPO / "docs" / "benchmarks"
@@ -125,6 +126,19 @@ def write_reports(fig: dict) -> str:
         "Produced by `python benchmarks/bench_model.py` on the 2-core development machine.\n\n"
         + table + "\n", encoding="utf-8")
     return table
+
+
+REAL_DATA = ("<!-- echte-gegevens:begin -->", "<!-- echte-gegevens:end -->")
+
+
+def real_data_section() -> str:
+    """The card's section written by bench_honesty.py, kept as it is."""
+    card = REPO / "docs" / "model-card.md"
+    text = card.read_text(encoding="utf-8") if card.exists() else ""
+    begin, end = REAL_DATA
+    if begin not in text:
+        return f"{begin}\n(run `python benchmarks/bench_honesty.py`)\n{end}"
+    return text[text.index(begin):text.index(end) + len(end)]
 
 
 MODEL_CARD = """# Modelkaart: Citisens-betrokkenheidsprofielen per gebied
@@ -169,6 +183,8 @@ ze zeggen niets over de juistheid van de aannames over echte Nederlanders.
 
 {table}
 
+{real_data}
+
 ## Grenzen
 - Het effect van segmentatiemodellen op daadwerkelijke participatie is niet
   bewezen (Verwey-Jonker, 2020); huishoudsegmentaties kloppen op adresniveau
@@ -178,6 +194,14 @@ ze zeggen niets over de juistheid van de aannames over echte Nederlanders.
 - De koppeling tussen kenmerken en profielen, de kanaalvoorkeuren van drie
   profielen en de samenhang tussen kenmerken zijn aannames, vermeld in het
   profielschema.
+- Wat CBS zelf definieert (stedelijkheid uit de omgevingsadressendichtheid,
+  inwoners uit mannen + vrouwen, …) wordt afgeleid en telt als eigen cijfer
+  (`citisens_core/data/afleidingen.yaml`, met bronnen). Een geleend kenmerk krijgt
+  de echte spreiding tussen gebieden mee; stedelijkheid van het land heet nooit
+  "redelijk".
+- Of het meest voorkomende profiel duidelijk is: de kans dat het grootste aandeel
+  echt groter is dan het tweede, uit de intervallen; onder 0,8 heet het gebied
+  "geen duidelijk meest voorkomend profiel".
 """
 
 

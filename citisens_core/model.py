@@ -1011,9 +1011,11 @@ def cache_dir() -> Path:
 
 def default_model_path(scheme: Scheme | None = None) -> Path:
     """Cache file of the default model for this package version and scheme."""
+    from citisens_core.fictional.synthetic import GENERATIVE_VERSION
+
     scheme = scheme or load_scheme()
     name = (f"engagement-model-{__version__}-{scheme.id}-"
-            f"n{DEFAULT_SURVEY_SIZE}-seed{DEFAULT_SURVEY_SEED}.joblib")
+            f"n{DEFAULT_SURVEY_SIZE}-seed{DEFAULT_SURVEY_SEED}-gen{GENERATIVE_VERSION}.joblib")
     return cache_dir() / name
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,12 @@ from citisens_core.demographics import DIMENSIONS
 from citisens_core.errors import InputProblems
 
 DEFAULT_SCHEME = "profielen-v1.yaml"
+#: Area figures a leaning may name (canonical columns; adressendichtheid: more urban
+#: is higher, unlike the urbanity class where 1 is the most urban).
+LEANING_FIGURES = ("aandeel_15_25", "aandeel_25_45", "aandeel_45_65", "aandeel_65_plus",
+                   "aandeel_eenpersoons", "aandeel_zonder_kinderen", "aandeel_met_kinderen",
+                   "adressendichtheid", "aandeel_huur", "aandeel_hoog_inkomen")
+DIRECTIONS = ("+", "-", "0")
 CHARACTERISTICS = ("betrokkenheid", "vertrouwen", "meedenken", "online")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -56,6 +63,11 @@ class Profile:
     ladder: tuple[str, ...]
     demografie: MappingProxyType[str, MappingProxyType[str, float]]
     portret: str
+    #: Expected direction of the profile's share against area figures ("+", "-",
+    #: "0" = about the same everywhere); figures without a claim are absent.
+    neigingen: MappingProxyType[str, str] = dataclass_field(
+        default_factory=lambda: MappingProxyType({}))
+    neigingen_bron: str = "aanname"
 
     def __reduce__(self):
         # MappingProxyType cannot be pickled: travel as plain dicts (for joblib caches).
@@ -268,6 +280,15 @@ def _profile(index: int, raw: Any, context: dict, problems: list[str]) -> Profil
     for dim, categories in DIMENSIONS.items():
         leanings[dim] = _scores((demografie or {}).get(dim), categories, -5, 5,
                                 f"{where}: field 'demografie.{dim}'", problems)
+    neigingen = raw.get("neigingen") or {}
+    directions = neigingen.get("richting") or {} if isinstance(neigingen, dict) else {}
+    for figure, direction in directions.items():
+        if figure not in LEANING_FIGURES:
+            problems.append(f"{where}: field 'neigingen.richting' names unknown figure "
+                            f"{figure!r}; expected some of {list(LEANING_FIGURES)}")
+        if str(direction) not in DIRECTIONS:
+            problems.append(f"{where}: field 'neigingen.richting.{figure}' must be one of "
+                            f"{list(DIRECTIONS)}, got {direction!r}")
     return Profile(
         key=str(key), naam=str(naam), kleur=str(kleur).upper(), aandeel=float(aandeel),
         aandeel_bron=str(raw.get("aandeel_bron", "aanname")),
@@ -277,6 +298,9 @@ def _profile(index: int, raw: Any, context: dict, problems: list[str]) -> Profil
         ladder=tuple(str(s) for s in ladder or ()),
         demografie=MappingProxyType(leanings),
         portret=" ".join(str(portret).split()),
+        neigingen=MappingProxyType({str(k): str(v) for k, v in directions.items()}),
+        neigingen_bron=str(neigingen.get("bron", "aanname")) if isinstance(neigingen, dict)
+        else "aanname",
     )
 
 

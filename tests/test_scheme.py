@@ -61,6 +61,10 @@ BAD_SCHEMES = [
     (lambda r: r["profielen"][6].update(aandeel=0.5), "national shares (aandeel) add up to 1.330"),
     (lambda r: r["profielen"][7].update(key="kritische_vernieuwers"), "duplicate keys ['kritische_vernieuwers']"),
     (lambda r: r.pop("kanalen"), "missing top-level field 'kanalen'"),
+    (lambda r: r["profielen"][0]["neigingen"]["richting"].update(aandeel_katten="+"),
+     "kritische_vernieuwers: field 'neigingen.richting' names unknown figure 'aandeel_katten'"),
+    (lambda r: r["profielen"][1]["neigingen"]["richting"].update(aandeel_huur="veel"),
+     "field 'neigingen.richting.aandeel_huur' must be one of ['+', '-', '0']"),
 ]
 
 
@@ -109,3 +113,10 @@ def test_scheme_survives_pickling_for_model_caches(scheme):
     assert back == scheme
     with pytest.raises(TypeError):
         back.profielen[0].kanalen["brief"] = 1
+
+
+def test_every_profile_states_its_leanings_with_a_source(scheme):
+    for profile in scheme.profielen:
+        assert profile.neigingen, profile.key
+        assert profile.neigingen_bron, profile.key
+    assert scheme.profile("gevestigde_beinvloeders").neigingen["adressendichtheid"] == "0"

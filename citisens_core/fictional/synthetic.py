@@ -21,6 +21,12 @@ from citisens_core.demographics import CELL_SHAPE, DIMENSIONS, NATIONAL_MARGINAL
 from citisens_core.ipf import ipf
 from citisens_core.scheme import Scheme
 
+#: Raise when the generative model or the scheme's demographic weights change: the
+#: default model's cache file name carries it, so nobody loads a model fitted on
+#: the old synthetic survey (2: leanings tuned so that no estimate on the real
+#: 2015 buurten contradicts the scheme's ``neigingen``).
+GENERATIVE_VERSION = 2
+
 # Pairwise associations between dimensions as log-odds (assumption, chosen to
 # resemble CBS cross-tables in broad strokes). Rows/columns follow DIMENSIONS.
 _ASSOCIATIONS: dict[tuple[str, str], list[list[float]]] = {
