@@ -16,6 +16,14 @@ SEQUENTIAL: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253
 NO_DATA_HEX = "#d9d9d9"
 NO_DATA_LABEL = "geen gegevens"
 FILL_ALPHA = 215
+#: Where the most common profile is not clear (P(first > second) < 0.8, see
+#: citisens_core.estimate.dominant_probability): a neutral dark grey, not a profile colour.
+UNCLEAR_HEX = "#6f6f6f"
+UNCLEAR_LABEL = "geen duidelijk meest voorkomend profiel"
+#: Low-confidence areas are drawn paler in every colouring.
+PALE_ALPHA = 95
+LOW_CONFIDENCE = ("laag", "zeer laag")
+PALE_LABEL = "bleker: betrouwbaarheid laag of zeer laag (kenmerken geleend van het land)"
 
 
 def hex_to_rgba(colour: str, alpha: int = FILL_ALPHA) -> list[int]:
@@ -32,6 +40,18 @@ class LegendEntry:
     label: str
     count: int
     no_data: bool = False
+    pale: bool = False
+
+
+def fill_alphas(confidence) -> list[int]:
+    """Per area the fill opacity: paler where the confidence is low or very low."""
+    return [PALE_ALPHA if str(c) in LOW_CONFIDENCE else FILL_ALPHA for c in confidence]
+
+
+def doubt_legend(alphas: list[int], has: np.ndarray) -> list[LegendEntry]:
+    """The legend line explaining paleness, when any area with an estimate is pale."""
+    pale = int(sum(1 for a, h in zip(alphas, has, strict=True) if h and a == PALE_ALPHA))
+    return [LegendEntry("#7f7f7f", PALE_LABEL, pale, pale=True)] if pale else []
 
 
 def class_breaks(values: np.ndarray, k: int = 5) -> np.ndarray:

@@ -44,9 +44,14 @@ from atlas_ui.classify import (
     FILL_ALPHA,
     NO_DATA_HEX,
     NO_DATA_LABEL,
+    PALE_ALPHA,
+    UNCLEAR_HEX,
+    UNCLEAR_LABEL,
     LegendEntry,
     class_breaks,
     classify,
+    doubt_legend,
+    fill_alphas,
     hex_to_rgba,
     sequential_colours,
     sequential_legend,
@@ -91,6 +96,8 @@ class Colouring:
     colours: list[str]
     values_text: list[str]
     legend: list[LegendEntry]
+    #: Fill opacity per area (paler where the confidence is low); None: all opaque.
+    alphas: list[int] | None = None
 
 
 def _texts(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
@@ -103,40 +110,74 @@ def _texts(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
     return out
 
 
-def _shares_of(est: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
-    """Per row the share of the profile named in `keys` (NaN where there is none)."""
+def _shares_of(est: pd.DataFrame, keys: np.ndarray, suffix: str = "") -> np.ndarray:
+    """Per row the share (or ``_laag``/``_hoog`` bound) of the profile named in `keys`."""
     columns = [c for c in pd.unique(keys[pd.notna(keys)])]
     shares = np.full(len(est), np.nan)
     for key in columns:
         rows = keys == key
-        shares[rows] = est[key].to_numpy(dtype=float)[rows]
+        shares[rows] = est[f"{key}{suffix}"].to_numpy(dtype=float)[rows]
     return shares
 
 
+def _interval_texts(est: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
+    """Per row "24 % (18–30 %)": the share of the profile in `keys` with its 90 % interval."""
+    share = _texts(_shares_of(est, keys), pct)
+    low = _texts(_shares_of(est, keys, "_laag") * 100, number)
+    high = _texts(_shares_of(est, keys, "_hoog") * 100, number)
+    return share + " (" + low + "–" + high + " %)"
+
+
 def colour_dominant(est: pd.DataFrame, scheme: Scheme) -> Colouring:
-    """Categorical colours by the most common profile (the scheme's colours)."""
+    """Categorical colours by the most common profile, grey where it is not clear.
+
+    "Not clear": the probability that the first share exceeds the second is
+    below 0.8 (``dominant_duidelijk``, see citisens_core.estimate).
+    """
     names = scheme.names()
     kleur = {p.key: p.kleur for p in scheme.profielen}
     has = est["heeft_schatting"].to_numpy(dtype=bool)
+    clear = (est["dominant_duidelijk"].fillna(False).to_numpy(dtype=bool)
+             if "dominant_duidelijk" in est else np.ones(len(est), dtype=bool))
     dominant = np.where(has, est["dominant_profiel"].astype(object).to_numpy(), None)
-    colours = pd.Series(dominant, dtype=object).map(kleur).fillna(NO_DATA_HEX).tolist()
-    share = _texts(_shares_of(est, dominant), pct)
+    colours = pd.Series(dominant, dtype=object).map(kleur).fillna(NO_DATA_HEX).to_numpy()
+    colours = np.where(has & ~clear, UNCLEAR_HEX, colours).tolist()
     label = pd.Series(dominant, dtype=object).map(names).fillna("").to_numpy()
-    texts = np.where(has, label + " (" + share + ")", NO_DATA_LABEL).tolist()
-    legend = [LegendEntry(p.kleur, p.naam, int((dominant == p.key).sum()))
+    doubt = np.where(clear, "", " — niet duidelijk meer dan het tweede profiel")
+    texts = np.where(has, label + " " + _interval_texts(est, dominant) + doubt,
+                     NO_DATA_LABEL).tolist()
+    legend = [LegendEntry(p.kleur, p.naam, int(((dominant == p.key) & clear).sum()))
               for p in scheme.profielen]
     legend = [e for e in legend if e.count] or legend
+    if (has & ~clear).any():
+        legend.append(LegendEntry(UNCLEAR_HEX, UNCLEAR_LABEL, int((has & ~clear).sum())))
     if (~has).any():
         legend.append(LegendEntry(NO_DATA_HEX, NO_DATA_LABEL, int((~has).sum()), no_data=True))
-    return Colouring("Meest voorkomend profiel", colours, texts, legend)
+    return _with_doubt(Colouring("Meest voorkomend profiel", colours, texts, legend), est)
 
 
 def colour_profile(est: pd.DataFrame, key: str, scheme: Scheme) -> Colouring:
     """Sequential classes (quantiles) of one profile's estimated share."""
     values = est[key].to_numpy(dtype=float).copy()
-    values[~est["heeft_schatting"].to_numpy(dtype=bool)] = np.nan
-    return _sequential(values, f"Aandeel {scheme.profile(key).naam}",
-                       lambda v: pct(v, 1), lambda v: pct(v))
+    has = est["heeft_schatting"].to_numpy(dtype=bool)
+    values[~has] = np.nan
+    colouring = _sequential(values, f"Aandeel {scheme.profile(key).naam}",
+                            lambda v: pct(v, 1), lambda v: pct(v))
+    keys = np.where(has, key, None)
+    texts = np.where(has, _interval_texts(est, keys), NO_DATA_LABEL).tolist()
+    return _with_doubt(Colouring(colouring.title, colouring.colours, texts, colouring.legend),
+                       est)
+
+
+def _with_doubt(colouring: Colouring, est: pd.DataFrame) -> Colouring:
+    """Paler fills for low-confidence areas, and the legend line that says so."""
+    if "betrouwbaarheid" not in est:
+        return colouring
+    alphas = fill_alphas(est["betrouwbaarheid"])
+    pale = doubt_legend(alphas, est["heeft_schatting"].to_numpy(dtype=bool))
+    no_data = [e for e in colouring.legend if e.no_data]  # stays last
+    legend = [e for e in colouring.legend if not e.no_data] + pale + no_data
+    return Colouring(colouring.title, colouring.colours, colouring.values_text, legend, alphas)
 
 
 def colour_figure(table: pd.DataFrame, column: str) -> Colouring:
@@ -164,7 +205,7 @@ def top_profiles_text(est: pd.DataFrame, scheme: Scheme, n: int = 2) -> list[str
     for column in ("dominant_profiel", "tweede_profiel")[:n]:
         keys = np.where(has, est[column].astype(object).to_numpy(), None)
         label = pd.Series(keys, dtype=object).map(names).fillna("").to_numpy()
-        parts.append(label + " " + _texts(_shares_of(est, keys), pct))
+        parts.append(label + " " + _interval_texts(est, keys))
     joined = parts[0]
     for part in parts[1:]:
         joined = joined + " · " + part
@@ -273,6 +314,8 @@ def layer_of(geometry: MapGeometry, table: pd.DataFrame, colouring: Colouring) -
     if (order < 0).any():
         raise ValueError("map geometry holds areas the table does not")
     properties = _rgba(np.asarray(colouring.colours, dtype=object)[order])
+    if colouring.alphas is not None:  # paler where the confidence is low
+        properties["a"] = np.asarray(colouring.alphas, dtype=np.uint8)[order]
     properties["waarde_tekst"] = pd.Categorical(
         np.asarray(colouring.values_text, dtype=object)[order])
     return MapLayer(geometry, colouring, properties)
@@ -397,6 +440,9 @@ def legend_html(title: str, entries: list[LegendEntry]) -> str:
     for entry in entries:
         background = (f"repeating-linear-gradient(45deg,{NO_DATA_HEX} 0 4px,#ffffff 4px 7px)"
                       if entry.no_data else html.escape(entry.colour))
+        if entry.pale:  # a full and a pale half: paleness means low confidence
+            background = (f"linear-gradient(90deg,rgba(127,127,127,1) 50%,"
+                          f"rgba(127,127,127,{PALE_ALPHA / 255:.2f}) 50%)")
         rows.append(
             "<div role='listitem' style='display:flex;align-items:center;gap:.5em;margin:.2em 0;"
             "font-size:1.0rem'>"
