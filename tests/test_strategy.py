@@ -248,7 +248,7 @@ def test_ties_are_broken_by_key(scheme):
     advice = advise({"zorgzame_senioren": 1.0})
     top = [r.key for r in advice.kanalen[:4]]
     assert top == ["brief", "lokale_krant", "persoonlijk", "zorgnetwerk"]
-    assert len({r.score for r in advice.kanalen[:4]}) == 1
+    assert len({r.bereik for r in advice.kanalen[:4]}) == 1
 
 
 @pytest.mark.parametrize(("mix", "match"), [
@@ -553,3 +553,35 @@ def test_html_note_escapes_every_text(scheme):
     assert page.count("<table>") == 4
     markdown = advice_to_markdown(advice, map_path="kaart.png")
     assert "![Kaart](kaart.png)" in markdown
+
+
+def _schildersbuurt_like() -> dict[str, float]:
+    return {"honkvaste_buurtbewoners": 0.40, "eigengereide_digitalen": 0.15,
+            "gevestigde_beinvloeders": 0.08, "geinformeerde_gezinsdrukte": 0.10,
+            "zorgzame_senioren": 0.07, "zelfbewuste_aanpakkers": 0.06,
+            "stadse_nomaden": 0.08, "kritische_vernieuwers": 0.06}
+
+
+def test_channels_are_ranked_by_what_they_add_to_the_channels_above():
+    advice = advise(_schildersbuurt_like(), area_name="Schildersbuurt")
+    scores = [r.score for r in advice.kanalen]
+    assert scores == sorted(scores, reverse=True)
+    # the street adds most for the many Honkvaste Buurtbewoners that social media misses
+    assert [r.key for r in advice.kanalen[:2]] == ["sociale_media", "straat"]
+    assert advice.kanalen[1].score < advice.kanalen[1].bereik
+    assert "Bovenop de kanalen die hoger staan" in advice.kanalen[1].reden
+
+
+def test_reasons_follow_the_portraits(scheme):
+    advice = advise(_schildersbuurt_like(), area_name="Schildersbuurt")
+    social = next(r for r in advice.kanalen if r.key == "sociale_media")
+    street = next(r for r in advice.kanalen if r.key == "straat")
+    # the Honkvaste portrait says: go to them on the street; social media is argued
+    # with a profile for which it is their best channel
+    assert "Honkvaste Buurtbewoners" in street.reden.split(";")[0]
+    assert "Honkvaste Buurtbewoners" not in social.reden.split(";")[0]
+
+
+def test_reach_is_worded_so_it_cannot_be_misread():
+    advice = advise(_schildersbuurt_like(), area_name="Schildersbuurt")
+    assert all("over alle profielen samen" in r.reden for r in advice.kanalen)

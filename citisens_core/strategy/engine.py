@@ -48,7 +48,8 @@ class Recommendation:
 
     ``bereik`` is the estimated share of all households reached (channels) or taking
     part (instruments); ``bereik_per_profiel`` the same per profile. ``score`` ranks:
-    for a channel it equals ``bereik``; for an instrument it is ``bereik`` times
+    for a channel it is what it adds to the channels ranked above it (households
+    they leave unreached that it reaches); for an instrument it is ``bereik`` times
     ``geschiktheid``, the fit (0-1) for the chosen phase and ladder step.
     """
 
@@ -347,14 +348,28 @@ def _ranked(recs: list[Recommendation]) -> tuple[Recommendation, ...]:
     return tuple(sorted(recs, key=lambda r: (-round(r.score, _ROUND), r.key)))
 
 
-def _reason_fields(shares: np.ndarray, reach: np.ndarray, gebied: str,
-                   scheme: Scheme) -> dict[str, str]:
-    """The sentence fields: the profile contributing most to this reach in the area."""
-    contribution = shares * reach
-    top = int(np.argmax(np.round(contribution, _ROUND)))  # first maximum: scheme order
+def _reason_fields(shares: np.ndarray, reach: np.ndarray, gebied: str, scheme: Scheme,
+                   best: np.ndarray | None = None, unreached: np.ndarray | None = None
+                   ) -> dict[str, str]:
+    """The sentence fields, about the profile this option serves best here.
+
+    That is a present profile for which the option is among its own best (its
+    reach equals the profile's best reach over all options, as in its portrait),
+    and among those the one it adds most for; without such a profile, the one it
+    adds most for. So social media is never argued with a profile whose
+    portrait says "go to them on the street".
+    """
+    unreached = np.ones_like(shares) if unreached is None else unreached
+    contribution = shares * unreached * reach
+    own_best = (reach >= best - 1e-9) if best is not None else np.ones(len(shares), dtype=bool)
+    served = own_best & (shares >= DREMPEL)
+    top = min(range(len(shares)),
+              key=lambda i: (not served[i], -round(contribution[i], _ROUND), i))
+    # "all profiles together" so that "50 % of them (35 % of all households)" cannot be
+    # misread as 50 % of the profile's share being 35 % of everyone
     return {"gebied": gebied, "profiel": scheme.profielen[top].naam,
             "aandeel": fmt_pct(shares[top]), "bereik": fmt_pct(reach[top]),
-            "totaal": fmt_pct(float(contribution.sum()))}
+            "totaal": "over alle profielen samen " + fmt_pct(float(shares @ reach))}
 
 
 def _capitalise(text: str) -> str:
@@ -363,18 +378,35 @@ def _capitalise(text: str) -> str:
 
 def _rank_channels(shares: np.ndarray, gebied: str, scheme: Scheme,
                    rules: Rules) -> tuple[Recommendation, ...]:
+    """Channels in the order that reaches most households, each adding what the others miss.
+
+    Greedy maximum coverage: first the channel with the largest reach, then each
+    time the one that reaches most of the households the channels above it
+    leave unreached. ``score`` is that addition; ``bereik`` the channel's own reach.
+    """
     reach = channel_reach(scheme, rules)
+    best = reach.to_numpy().max(axis=0)
+    unreached = np.ones(len(shares))
+    left = list(scheme.kanalen)
     recs = []
-    for key in scheme.kanalen:
+    while left:
+        gains = {k: float(shares @ (unreached * reach.loc[k].to_numpy())) for k in left}
+        key = min(left, key=lambda k: (-round(gains[k], _ROUND), k))
         row = reach.loc[key].to_numpy()
         rule = rules.kanalen[key]
-        reason = _capitalise(rule.zin.format(**_reason_fields(shares, row, gebied, scheme)))
+        reason = _capitalise(rule.zin.format(
+            **_reason_fields(shares, row, gebied, scheme, best, unreached)))
+        if recs:
+            reason += (f" Bovenop de kanalen die hoger staan bereikt het naar schatting nog "
+                       f"{fmt_pct(gains[key])} van alle huishoudens.")
         reason += _miss_clause(shares, row, scheme, rules)
-        total = float(shares @ row)
-        recs.append(Recommendation(key=key, naam=scheme.kanalen[key], score=total, bereik=total,
+        recs.append(Recommendation(key=key, naam=scheme.kanalen[key], score=gains[key],
+                                   bereik=float(shares @ row),
                                    bereik_per_profiel=_per_profile(row, scheme), reden=reason,
                                    bron=rule.bron))
-    return _ranked(recs)
+        unreached = unreached * (1 - row)
+        left.remove(key)
+    return tuple(recs)
 
 
 def _miss_clause(shares: np.ndarray, reach: np.ndarray, scheme: Scheme, rules: Rules) -> str:
@@ -402,8 +434,8 @@ def _rank_instruments(shares: np.ndarray, gebied: str, thema: str, fase: str, tr
     for key in scheme.instrumenten:
         row = reach.loc[key].to_numpy()
         rule = rules.instrumenten[key]
-        fields = _reason_fields(shares, row, gebied, scheme) | {"fase": phase_name,
-                                                                 "trede": trede}
+        fields = _reason_fields(shares, row, gebied, scheme, reach.to_numpy().max(axis=0)) | {
+            "fase": phase_name, "trede": trede}
         level = min(5, max(1, round(math.sqrt(rule.fasen[fase] * rule.treden[trede]))))
         reason = _capitalise(rule.zin.format(**fields)) + " " + \
             rules.geschiktheid[level].format(fase=phase_name, trede=trede)
