@@ -523,7 +523,7 @@ def _confidence(marginals: Marginals, households: np.ndarray) -> tuple[np.ndarra
             parts.append(f"landelijk ingevuld: {national_names[i]}")
         if nearby_names[i]:
             parts.append(f"geleend van wijk of gemeente: {nearby_names[i]}")
-        if small[i] and own[i] >= 1:
+        if small[i] and own[i] > 0:
             parts.append(f"klein gebied (minder dan {SMALL_AREA} huishoudens of onbekend)")
         reasons.append("; ".join(parts) or "alle kenmerken uit eigen cijfers")
     return label, np.array(reasons, dtype=object)

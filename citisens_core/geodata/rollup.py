@@ -49,6 +49,8 @@ ROLLUP_RULES: MappingProxyType[str, str] = MappingProxyType(
         "inkomen_per_inwoner": "inwoners",
         "aandeel_laag_inkomen": "huishoudens",
         "aandeel_hoog_inkomen": "huishoudens",
+        "mannen": "som",
+        "vrouwen": "som",
     }
 )
 
