@@ -24,10 +24,11 @@ from atlas_ui.state import area_key, session_key
 from citisens_core.atlas import AreaSet
 from citisens_core.geodata.normalise import missing_reason
 
+#: The labels as citisens_core.estimate assigns them (see its ``_confidence``).
 CONFIDENCE_TEXT = {
-    "hoog": "hoog — alle kenmerken uit eigen cijfers van het gebied",
-    "redelijk": "redelijk — een deel van de kenmerken is geleend van wijk, gemeente of land",
-    "laag": "laag — veel kenmerken geleend of weinig huishoudens",
+    "hoog": "hoog — alle kenmerken uit eigen cijfers van het gebied (gepubliceerd of afgeleid)",
+    "redelijk": "redelijk — een klein gebied, of een kenmerk geleend van wijk of gemeente",
+    "laag": "laag — een kenmerk van het land ingevuld, of weinig eigen cijfers",
     "zeer laag": "zeer laag — geen eigen cijfers; dit is vooral het landelijke beeld",
 }
 NOTES_KEY = session_key("notes")
@@ -53,9 +54,11 @@ def reference_series(dataset: AreaSet, gemeentecode: str, model: Any,
     return series
 
 
-def confidence_line(label: str) -> None:
-    """The confidence of an estimate in words (not only colour)."""
+def confidence_line(label: str, reason: str | None = None) -> None:
+    """The confidence of an estimate in words (not only colour), with its reason."""
     text = CONFIDENCE_TEXT.get(str(label), str(label))
+    if reason and isinstance(reason, str):
+        text = f"{label!s} — {reason}"
     st.markdown(f"**Betrouwbaarheid:** {html.escape(text)}")
 
 
@@ -104,6 +107,11 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
         f"(90 %-interval {interval(est[f'{dom}_laag'], est[f'{dom}_hoog'])}), daarna "
         f"**{html.escape(names[second])}** {pct(est[second])} "
         f"({interval(est[f'{second}_laag'], est[f'{second}_hoog'])}).")
+    if not bool(est.get("dominant_duidelijk", True)):
+        st.markdown(f"**Geen duidelijk meest voorkomend profiel:** de kans dat "
+                    f"{html.escape(names[dom])} hier echt vaker voorkomt dan "
+                    f"{html.escape(names[second])} is {pct(est['dominant_kans'])} "
+                    "(duidelijk vanaf 80 %).")
     series = reference_series(dataset, str(row.get("gemeentecode") or ""), model, "Dit gebied",
                               own_series(est, keys))
     long = mix_frame(series, sch)
@@ -112,7 +120,7 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
                "(deels aanname, zie Profielen).")
     with st.expander("De cijfers van deze grafiek"):
         st.markdown("\n".join(f"- {html.escape(line)}" for line in mix_lines(long, sch)))
-    confidence_line(est["betrouwbaarheid"])
+    confidence_line(est["betrouwbaarheid"], est.get("betrouwbaarheid_reden"))
     st.caption(f"Bronnen: {est['bronnen']}")
     with st.expander("Kerncijfers (CBS)"):
         st.table(key_figures_table({str(row["naam"]): row}, missing_of(dataset, level)))

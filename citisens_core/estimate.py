@@ -583,6 +583,54 @@ def dominant_probability(estimates: pd.DataFrame, profile_keys: list[str] | None
     return pd.Series(np.where(valid, p, np.nan), index=estimates.index)
 
 
+def mix_doubt(mix: pd.DataFrame) -> tuple[str, str, float]:
+    """The most common and runner-up profile of one mix, and P(first > second).
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        Index profile keys; columns ``aandeel``, ``laag``, ``hoog`` (a selection's mix).
+
+    Returns
+    -------
+    (str, str, float)
+        First and second profile key and the probability that the first share
+        really exceeds the second (see :func:`dominant_probability`).
+    """
+    keys = list(mix.index)
+    row = {k: mix.at[k, "aandeel"] for k in keys}
+    row |= {f"{k}_laag": mix.at[k, "laag"] for k in keys}
+    row |= {f"{k}_hoog": mix.at[k, "hoog"] for k in keys}
+    order = mix["aandeel"].sort_values(ascending=False, kind="stable").index
+    p = float(dominant_probability(pd.DataFrame([row]), keys).iloc[0])
+    return str(order[0]), str(order[1]), p
+
+
+def weighted_interval(mix: pd.DataFrame, weights: np.ndarray) -> tuple[float, float, float]:
+    """A weighted sum of a mix's shares (e.g. a channel's reach) with its 90 % interval.
+
+    ``Σ w_k · share_k``, with the shares' standard errors from their interval
+    widths, taken as independent (as in :func:`dominant_probability`).
+
+    Parameters
+    ----------
+    mix : pandas.DataFrame
+        Index profile keys; columns ``aandeel``, ``laag``, ``hoog``.
+    weights : numpy.ndarray
+        One weight per profile, in the order of `mix`'s index.
+
+    Returns
+    -------
+    (float, float, float)
+        Value, lower and upper bound (clipped to 0-1).
+    """
+    w = np.asarray(weights, dtype=float)
+    value = float(w @ mix["aandeel"].to_numpy(dtype=float))
+    se = (mix["hoog"] - mix["laag"]).to_numpy(dtype=float) / (2 * Z90)
+    half = Z90 * float(np.sqrt(((w * se) ** 2).sum()))
+    return value, max(0.0, value - half), min(1.0, value + half)
+
+
 def _result_table(areas, keys, mix, low, high, marginals, households) -> pd.DataFrame:
     out = pd.DataFrame(index=areas.index)
     for col in ("code", "naam", "niveau"):

@@ -23,7 +23,7 @@ from atlas_ui.advice import (
 from atlas_ui.charts import mix_chart, mix_figures, mix_frame, mix_summary, pivot_figures
 from atlas_ui.consultation import link_to_reach_check
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, number, pct
+from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, number, pct
 from atlas_ui.layout import (
     attribution,
     chart_with_figures,
@@ -38,6 +38,7 @@ from atlas_ui.maps import clicked_code, draw_map, legend_html
 from atlas_ui.panels import CONFIDENCE_TEXT
 from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.atlas import Selection, model_fingerprint
+from citisens_core.estimate import weighted_interval
 from citisens_core.strategy import (
     advice_to_html,
     advice_to_markdown,
@@ -170,7 +171,14 @@ def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
         st.caption(f"Bronnen van de schatting: {choice.bronnen}. {DISCLAIMER}")
 
 
-def ranked(recs, shares, sch, instruments: bool) -> None:
+def reach_interval(mix, rec, sch) -> str:
+    """"30 % (24–36 %)": a reach in whole percents with its 90 % interval."""
+    weights = [rec.bereik_per_profiel[k] for k in mix.index]
+    value, low, high = weighted_interval(mix, weights)
+    return f"{pct(value)} (90 %-interval {interval(low, high)})"
+
+
+def ranked(recs, shares, sch, instruments: bool, mix) -> None:
     """The top options with their reasons, the reach per profile, and the full table."""
     what = "Geschatte deelname" if instruments else "Geschat bereik"
     for rank, rec in enumerate(recs[:TOP], 1):
@@ -180,7 +188,8 @@ def ranked(recs, shares, sch, instruments: bool) -> None:
             if instruments:  # for a channel the score is its reach: no need to say it twice
                 extra += f" · score {number(rec.score * 100, 1)}"
             verb = "doet mee" if instruments else "bereikt"
-            st.markdown(f"**{rank}. {md(rec.naam)}** — naar schatting {pct(rec.bereik, 1)} van "
+            reach = reach_interval(mix, rec, sch)
+            st.markdown(f"**{rank}. {md(rec.naam)}** — naar schatting {reach} van "
                         f"de huishoudens {verb}{extra}")
             st.markdown(md(rec.reden))
     st.markdown(f"**{what} per profiel** (profielen met minstens 5 % van de "
@@ -416,11 +425,11 @@ def page():
     with tabs[0]:
         st.caption("Gerangschikt naar het geschatte bereik onder alle huishoudens van "
                    f"{choice.naam}. Elk advies zegt waarom, met de profielen die hier wonen.")
-        ranked(advice.kanalen, choice.shares, sch, instruments=False)
+        ranked(advice.kanalen, choice.shares, sch, instruments=False, mix=choice.mix)
     with tabs[1]:
         st.caption(f"Gerangschikt voor de fase {advice.fase_naam} en de trede {trede}: de "
                    "verwachte deelname maal de geschiktheid.")
-        ranked(advice.instrumenten, choice.shares, sch, instruments=True)
+        ranked(advice.instrumenten, choice.shares, sch, instruments=True, mix=choice.mix)
     with tabs[2]:
         plan = planner(choice, sch, rules)
     with tabs[3]:

@@ -227,3 +227,14 @@ def test_selection_names_read_as_dutch(names, expected):
 ])
 def test_download_names_are_safe(name, stem):
     assert file_stem(name) == stem
+
+
+def test_reach_is_shown_in_whole_percents_with_its_interval():
+    at = run_page([MOLENWIJK])
+    headers = [t for t in texts(at) if re.match(r"^\*\*\d+\. .+?\*\* — naar schatting", t)]
+    assert headers
+    for header in headers:
+        match = re.search(r"naar schatting (\d+) % \(90 %-interval (\d+)–(\d+) %\)", header)
+        assert match, header
+        value, low, high = map(int, match.groups())
+        assert low <= value <= high
