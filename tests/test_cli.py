@@ -13,7 +13,7 @@ DEMO = REPO / "geodata" / "demo-gemeente.gpkg"
 
 def output_columns(keys):
     return ["code", "naam", *keys, *(f"{k}_laag" for k in keys), *(f"{k}_hoog" for k in keys),
-            "dominant_profiel", "tweede_profiel", "betrouwbaarheid"]
+            "dominant_profiel", "dominant_duidelijk", "tweede_profiel", "betrouwbaarheid"]
 
 
 def test_every_command_has_help(capsys):
@@ -98,3 +98,24 @@ def test_a_first_release_with_few_figures_still_gets_flagged_estimates(v1_file, 
     code = result.loc[0, "code"]
     assert main(["advise", str(v1_file), "--code", code, "--format", "md"]) == 0
     assert "Betrouwbaarheid van de schatting: zeer laag" in capsys.readouterr().out
+
+
+def test_a_release_with_only_address_density_gives_buurten_that_differ(real_cbs, tmp_path,
+                                                                       scheme):
+    """Only OAD and men/women filled: the urbanity class is derived as CBS defines it."""
+    frame = gpd.read_file(real_cbs / "buurt-2015" / "gooi_en_vechtstreek.geojson")
+    keep = {"OAD", "AANT_MAN", "AANT_VROUW"}
+    for column in frame.select_dtypes("number").columns:
+        if column not in keep:
+            frame[column] = -99995
+    path = tmp_path / "buurt_2015_v1.geojson"
+    frame.to_file(path)
+    out = tmp_path / "v1.csv"
+    assert main(["estimate", str(path), "--out", str(out)]) == 0
+    result = pd.read_csv(out)
+    inhabited = result[result["heeft_schatting"]]
+    assert inhabited["dominant_profiel"].nunique() >= 2
+    assert inhabited["zelfbewuste_aanpakkers"].std() > 0.05
+    derived = inhabited["bronnen"].str.contains("afgeleid uit omgevingsadressendichtheid")
+    assert derived.mean() > 0.9
+    assert "zeer laag" not in set(inhabited["betrouwbaarheid"])  # urbanity is its own
