@@ -134,7 +134,7 @@ def test_who_we_miss_shrinks_when_a_channel_is_added_and_names_what_helps():
     channels.set_value(["website"]).run()  # one channel misses most Honkvaste Buurtbewoners
     before = unreached_total(at)
     assert any("blijft met deze aanpak naar schatting" in unescape(t) for t in texts(at))
-    at.multiselect(key="atlas_st_mis_kanalen").set_value(["website", "straat", "brief"]).run()
+    at.multiselect(key=area_key("st_mis_kanalen")).set_value(["website", "straat", "brief"]).run()
     assert unreached_total(at) < before
     at.multiselect(key=area_key("st_mis_kanalen")).set_value([])
     at.multiselect(key=area_key("st_mis_instrumenten")).set_value([]).run()
