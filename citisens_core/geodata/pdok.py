@@ -68,6 +68,9 @@ DEFAULT_BASE_URL = "https://api.pdok.nl/cbs/wijken-en-buurten-{jaar}/ogc/v1"
 DEFAULT_HISTORIC_URL = "https://api.pdok.nl/cbs/wijken-en-buurten-historisch/ogc/v1"
 #: The first year with its own OGC API service at PDOK.
 FIRST_SERVICE_YEAR = 2023
+#: PDOK's WFS of the wijk- en buurtkaart per year (camelCase properties): the way to a
+#: year that the OGC API services do not hold.
+DEFAULT_WFS_URL = "https://service.pdok.nl/cbs/wijkenbuurten/{jaar}/wfs/v1_0"
 #: OGC API Features of the CBS statistics per four-digit postcode (all years).
 DEFAULT_PC4_BASE_URL = "https://api.pdok.nl/cbs/postcode4/ogc/v1"
 #: PDOK's name for the PC4 collection; its features carry ``postcode`` and ``jaarcode``.
@@ -105,6 +108,10 @@ Progress = Callable[[str, int, int], None]
 
 class DownloadError(RuntimeError):
     """A download from PDOK failed; the message is Dutch and meant for the user."""
+
+
+class _NoCollection(DownloadError):
+    """The OGC API service has no collection for this level and year (try the WFS)."""
 
 
 class DownloadWarning(UserWarning):
@@ -460,7 +467,7 @@ class _Service:
         found = _pick_collection(self._items, name, jaar)
         if found is None:
             known = ", ".join(str(c["id"]) for c in self._items[:12]) or "geen"
-            raise DownloadError(
+            raise _NoCollection(
                 f"PDOK heeft geen collectie {name}"
                 f"{f' voor {jaar}' if jaar else ''} op {self.base} (wel: {known})."
             )
@@ -602,9 +609,11 @@ def _normalised_features(features: Iterable[dict[str, Any]]) -> list[dict[str, A
     return out
 
 
-def _frame(features: list[dict[str, Any]], key: str | None) -> gpd.GeoDataFrame:
-    """GeoDataFrame in CRS84 from GeoJSON features; duplicates of ``key`` dropped."""
-    frame = gpd.GeoDataFrame.from_features(features, crs="OGC:CRS84")
+def _frame(
+    features: list[dict[str, Any]], key: str | None, crs: str = "OGC:CRS84"
+) -> gpd.GeoDataFrame:
+    """GeoDataFrame from GeoJSON features (CRS84 unless said); duplicates of ``key`` dropped."""
+    frame = gpd.GeoDataFrame.from_features(features, crs=crs)
     if key is not None and key in frame.columns:
         frame = frame.drop_duplicates(subset=[key]).reset_index(drop=True)
     return frame
@@ -769,6 +778,84 @@ def _fetch_levels(
     return frames, times
 
 
+def _wfs_page_url(base: str, name: str, code: str, start: int) -> str:
+    """A WFS 2.0 GetFeature page of one level of one gemeente, GeoJSON in RD New."""
+    where = (
+        '<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo>'
+        f"<fes:ValueReference>gemeentecode</fes:ValueReference><fes:Literal>{code}</fes:Literal>"
+        "</fes:PropertyIsEqualTo></fes:Filter>"
+    )
+    params = {
+        "service": "WFS",
+        "version": "2.0.0",
+        "request": "GetFeature",
+        "typeNames": f"wijkenbuurten:{name}",
+        "outputFormat": "application/json",
+        "srsName": "EPSG:28992",  # RD New: no doubt about axis order, unlike EPSG:4326 in 2.0
+        "count": str(PAGE_LIMIT),
+        "startIndex": str(start),
+        "filter": where,
+    }
+    return f"{base}?{urlencode(params)}"
+
+
+def _fetch_wfs(client: _Client, base: str, name: str, code: str, cache: _Cache) -> _Result:
+    """All features of one level of one gemeente from the WFS, paged by ``startIndex``."""
+    what = f"{name} van {code} (WFS)"
+    first = _wfs_page_url(base, name, code, 0)
+    cached = cache.read_json(f"wfs-{name}", first)
+    if isinstance(cached, dict) and isinstance(cached.get("features"), list):
+        try:
+            _validate_page({"type": "FeatureCollection", "features": cached["features"]}, what)
+            return _Result(cached["features"], str(cached.get("fetched_at")), True)
+        except DownloadError:
+            pass  # damaged: ask again
+    fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+    features: list[dict[str, Any]] = []
+    for page_number in range(MAX_PAGES + 1):
+        if page_number == MAX_PAGES:
+            raise DownloadError(
+                f"PDOK bleef nieuwe pagina's sturen voor {what} (meer dan {MAX_PAGES}); "
+                "de download is afgebroken en er is niets bewaard."
+            )
+        page = _validate_page(
+            client.get_json(_wfs_page_url(base, name, code, len(features)), what), what
+        )
+        if not page:  # the WFS says "no more" with an empty page
+            break
+        features.extend(page)
+        if client.progress:
+            client.progress(f"{name} ophalen voor {code} (WFS)", len(features), 0)
+    if features:
+        cache.write_json(f"wfs-{name}", first, {"url": first, "fetched_at": fetched_at,
+                                                "features": features})
+    return _Result(features, fetched_at, False)
+
+
+def _fetch_levels_wfs(
+    client: _Client, base: str, codes: list[str], jaar: int, cache: _Cache
+) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+    """Gemeenten, wijken and buurten of all codes from the WFS (RD New), plus fetch times."""
+    collected: dict[str, list[dict[str, Any]]] = {name: [] for name in COLLECTIONS}
+    times: list[str] = []
+    for code in codes:
+        for name in COLLECTIONS:
+            result = _fetch_wfs(client, base, name, code, cache)
+            features = [
+                f
+                for f in _normalised_features(result.features)
+                if _of_gemeente(f["properties"], name, code) and _of_year(f["properties"], jaar)
+            ]
+            if not features:
+                raise DownloadError(f"PDOK kent geen {name} voor gemeente {code} in {jaar}.")
+            collected[name].extend(features)
+            times.append(result.fetched_at)
+    frames = {
+        name: _frame(feats, _CODE_COLUMN[name], crs=OUTPUT_CRS) for name, feats in collected.items()
+    }
+    return frames, times
+
+
 def _fetch_pc4(
     client: _Client,
     service: _Service,
@@ -888,6 +975,7 @@ def download_gemeenten(
     max_attempts: int = 4,
     backoff: float = 1.0,
     deadline: float = DEFAULT_DEADLINE,
+    wfs_url: str | None = None,
 ) -> Path:
     """Download the wijk- en buurtkaart of one or more gemeenten into one GeoPackage.
 
@@ -934,6 +1022,10 @@ def download_gemeenten(
         First wait between attempts in seconds; it doubles each time.
     deadline : float
         Seconds the whole download may take, retries included.
+    wfs_url : str, optional
+        PDOK's WFS for the year (``{jaar}`` filled in), asked when the OGC API
+        service has no collection for the year; default ``DEFAULT_WFS_URL``
+        when `base_url` is not given, else no WFS.
 
     Returns
     -------
@@ -962,7 +1054,14 @@ def download_gemeenten(
     client = _Client(timeout, max_attempts, backoff, progress, _Deadline(deadline))
     pc4_frame, pc4_time, pc4_year = None, None, None
     try:
-        frames, times = _fetch_levels(client, base, gemeentecodes, jaar, cache)
+        try:
+            frames, times = _fetch_levels(client, base, gemeentecodes, jaar, cache)
+        except _NoCollection:
+            wfs = wfs_url or (DEFAULT_WFS_URL if base_url is None else None)
+            if wfs is None:
+                raise
+            base = wfs.format(jaar=jaar).rstrip("/")
+            frames, times = _fetch_levels_wfs(client, base, gemeentecodes, jaar, cache)
         if pc4:
             try:
                 pc4_frame, pc4_time, pc4_year = _fetch_pc4(

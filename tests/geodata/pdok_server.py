@@ -29,6 +29,7 @@ and :func:`real_dataset`, built from the real CBS 2015 samples in
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -224,6 +225,8 @@ class PdokStub:
         if collections is None:
             return 404, {"title": "Not Found", "status": 404}
         base = self.url(prefix)
+        if rest == ["wfs"]:
+            return 200, self._wfs(collections, query)
         if not rest:
             return 200, {"title": prefix, "links": [
                 {"rel": "data", "href": f"{base}/collections?f=json"}]}
@@ -248,6 +251,12 @@ class PdokStub:
         if len(pairs) != len(query):
             raise BadRequest("query parameters may not repeat")
         return 200, self._page(prefix, name, collections[name], query, fault)
+
+    def _wfs(self, collections: dict[str, list[Feature]], query: dict[str, str]) -> Any:
+        name = query.get("typeNames", "").removeprefix("wijkenbuurten:")
+        if name not in collections:
+            raise BadRequest(f"WFS: unknown typeNames {query.get('typeNames')}")
+        return _wfs_page(collections[name], query)
 
     def _page(self, prefix: str, name: str, features: list[Feature], query: dict[str, str],
               fault: Fault | None) -> dict[str, Any]:
@@ -294,6 +303,30 @@ class PdokStub:
             "links": links,
             "features": page,
         }
+
+
+WFS_PARAMETERS = {"service", "version", "request", "typeNames", "outputFormat", "srsName",
+                  "count", "startIndex", "filter"}
+_LITERAL = re.compile(r"<(?:fes:)?ValueReference>(\w+)</(?:fes:)?ValueReference>\s*"
+                      r"<(?:fes:)?Literal>([^<]*)</(?:fes:)?Literal>")
+
+
+def _wfs_page(features: list[Feature], query: dict[str, str]) -> dict[str, Any]:
+    """A WFS 2.0 GetFeature answer as GeoJSON, camelCase properties, as PDOK's MapServer."""
+    unknown = sorted(set(query) - WFS_PARAMETERS)
+    if unknown or query.get("service") != "WFS" or query.get("request") != "GetFeature":
+        raise BadRequest(f"WFS: unsupported parameters {unknown or query.get('request')}")
+    if query.get("outputFormat") not in ("application/json", "json"):
+        raise BadRequest("WFS: only outputFormat=application/json here")
+    wanted = dict(_LITERAL.findall(query.get("filter", "")))
+    matched = [f for f in features
+               if all(str(f["properties"].get(k)) == v for k, v in wanted.items())]
+    start, count = int(query.get("startIndex", "0")), min(int(query.get("count", "10")), 10)
+    rd = query.get("srsName", "").endswith("28992")
+    page = [_reproject(f, "28992") if rd else f for f in matched[start: start + count]]
+    page = [{**f, "properties": {to_camel_case(k): v for k, v in f["properties"].items()}}
+            for f in page]
+    return {"type": "FeatureCollection", "numberReturned": len(page), "features": page}
 
 
 def _limit(query: dict[str, str]) -> int:
@@ -590,6 +623,9 @@ def layout_services(jaar: int) -> tuple[dict[str, dict[str, list[Feature]]], str
         both = {n: _with(levels[n], jaar=2022) + _with(
             [{**f, "id": f"{f['id']}-2021"} for f in older[n]], jaar=2021) for n in levels}
         return {"hist": both, "pc4": pc4}, "hist"
+    if jaar == 2018:  # a year only the WFS holds (its layers: gemeenten, wijken, buurten)
+        return {"histy": {f"{n}_2015": [] for n in levels}, "wfs2018": levels, "pc4": pc4}, (
+            "histy")
     per_year = {f"{n}_{jaar}": feats for n, feats in levels.items()}
     per_year.update({f"{n}_{jaar + 1}": [] for n in levels})
     return {"histy": per_year, "pc4": pc4}, "histy"

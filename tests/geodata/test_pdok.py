@@ -625,3 +625,21 @@ def test_a_refusal_names_pdoks_reason(tmp_path: Path) -> None:
         url = f"{server.url('wb')}/collections/buurten/items?gemeentecode=GM9001"
         with pytest.raises(DownloadError, match=r"HTTP 400\) voor buurten \(unknown query"):
             client.get_json(url, "buurten")
+
+
+def test_a_year_only_the_wfs_holds(tmp_path: Path) -> None:
+    """2018: not in the historisch OGC service, so from PDOK's WFS (camelCase, RD New)."""
+    services, prefix = layout_services(2018)
+    with PdokStub(services, page_size=10) as server:
+        out = download_gemeenten(
+            ["GM9001"], 2018, tmp_path / "wb.gpkg", base_url=server.url(prefix),
+            wfs_url=server.url("wfs{jaar}") + "/wfs", pc4_base_url=server.url("pc4"),
+            cache_dir=tmp_path / "cache", **FAST,
+        )
+        wfs_pages = [r for r in server.requests if "/wfs" in r and "%3Abuurten" in r]
+        assert server.refused == []
+    assert len(wfs_pages) == 4  # 25 buurten in pages of 10, then an empty page
+    buurten = read_areas(out, level="buurt")
+    assert len(buurten) == 25 and buurten.attrs["jaar"] == 2018
+    assert buurten["inwoners"].notna().all()  # camelCase read as the CBS names
+    assert read_metadata(out)["bron"].endswith("/wfs")
