@@ -55,7 +55,8 @@ FIGURE_LABELS = {
     "aandeel_15_25": "15-25 jr", "aandeel_25_45": "25-45 jr", "aandeel_45_65": "45-65 jr",
     "aandeel_65_plus": "65+", "aandeel_eenpersoons": "eenpersoons",
     "aandeel_zonder_kinderen": "zonder kind.", "aandeel_met_kinderen": "met kind.",
-    "adressendichtheid": "stedelijk", "aandeel_huur": "huur", "aandeel_hoog_inkomen": "hoog ink.",
+    "adressendichtheid": "stedelijk", "aandeel_huur": "huur",
+    "aandeel_hoog_inkomen": "hoog inkomen",
 }
 
 
@@ -160,12 +161,21 @@ def validity_table(table: pd.DataFrame, scheme) -> str:
             cells.append(f"{number(row['rho'], 2)}{expected}{mark}")
         lines.append(f"| {names[key]} | " + " | ".join(cells) + " |")
     bad = table[table["oordeel"].isin(["TEGENSTRIJDIG", "herhaling van één kenmerk"])]
+    listed = "; ".join(f"{names[r.profiel]} × {FIGURE_LABELS[r.kenmerk]} (verwacht "
+                       f"{r.verwacht or 'niets'}, ρ {number(r.rho, 2)})"
+                       for r in bad.itertuples())
     verdict = ("Geen enkele richting is in tegenspraak met het profielschema en geen profiel "
                "herhaalt één kenmerk (|ρ| > 0,95)." if bad.empty else
-               f"{len(bad)} uitkomst(en) in tegenspraak of herhaling (✗ / ≈).")
+               f"In tegenspraak of herhaling (✗ / ≈): {listed}.")
+    tenure_bound = bad[(bad["kenmerk"] == "adressendichtheid") & (bad["verwacht"] == "0")]
+    if len(tenure_bound) and table.loc[table["kenmerk"] == "aandeel_huur", "rho"].notna().any():
+        verdict += (" Zo'n profiel woont volgens het schema 'overal', maar is ook aan koop of "
+                    "huur gebonden; waar een bestand koop/huur heeft, volgt het de echte "
+                    "samenhang tussen huur en stedelijkheid. Die twee neigingen in het schema "
+                    "gaan op echte gegevens niet samen.")
     missing = ", ".join(FIGURE_LABELS[f] for f in untested)
     return (head + "\n".join(lines) + "\n\n" + verdict + "\n\n"
-            f"Niet te toetsen op deze bestanden (ontbreken per buurt in 2015): {missing}. "
+            f"Niet te toetsen op dit bestand (ontbreekt per gebied): {missing}. "
             "Voor deze kenmerken rust de koppeling alleen op de aannames in het profielschema.")
 
 
@@ -207,9 +217,9 @@ def write(validity_md: str, masking_md: str) -> None:
     today = date.today().isoformat()
     body = (f"## Op echte CBS-gegevens\n\n*Gemeten op {today} met "
             "`python benchmarks/bench_honesty.py`.*\n\n"
-            "### Klopt de richting? (Spearman ρ, buurten 2015)\n\n"
-            "Per profiel de rangcorrelatie tussen het geschatte aandeel en een buurtkenmerk "
-            "(buurten met ten minste 50 huishoudens), met tussen haakjes de richting die het "
+            "### Klopt de richting? (Spearman ρ)\n\n"
+            "Per profiel de rangcorrelatie tussen het geschatte aandeel en een gebiedskenmerk "
+            "(gebieden met ten minste 50 huishoudens), met tussen haakjes de richting die het "
             "profielschema verwacht (+, −, 0 = overal ongeveer gelijk). ✗ = in tegenspraak, "
             "≈ = |ρ| > 0,95: het profiel herhaalt dan één kenmerk.\n\n"
             + validity_md + "\n\n"
@@ -237,8 +247,11 @@ def main() -> None:
     scheme, model = load_scheme(), default_model()
     keys = list(model.profile_keys)
     buurten, pc4 = buurten_2015(), pc4_2022()
-    valid = validity(buurten, model, scheme)
-    validity_md = validity_table(valid, scheme)
+    validity_md = ""
+    for title, table in (("Buurten 2015 (wijk- en buurtkaart)", buurten),
+                         ("PC4-gebieden 2022 (met koop/huur)", pc4)):
+        validity_md += f"**{title}**\n\n" + validity_table(validity(table, model, scheme),
+                                                             scheme) + "\n\n"
     print(validity_md)
     masked = pd.concat([masking(buurten, model, keys, "buurten 2015"),
                         masking(pc4, model, keys, "PC4 2022")])
