@@ -18,9 +18,8 @@ from atlas_ui.layout import (
 from atlas_ui.map_table import (
     ANCHOR,
     apply_table_choice,
-    area_rows,
     map_in_text,
-    map_summary,
+    map_text,
 )
 from atlas_ui.maps import (
     MODE_DOMINANT,
@@ -154,7 +153,7 @@ def page():
     colouring = layer.colouring
     code = selected_code()
 
-    summary = map_summary(table, est, mode, param, level, sch)
+    rows, summary = map_text(dataset, level, gemeente, mode, param, model, sch)
     # the map for keyboard and screen-reader users: a skip link to its table
     st.markdown(f"[Naar de kaart als tabel, met een samenvatting](#{ANCHOR})")
     left, right = st.columns([2.2, 1])
@@ -174,7 +173,7 @@ def page():
                 "eigen cijfers (dat is zo bij een eerste, voorlopige CBS-uitgave, 'v1'). Daar "
                 "volgt de schatting de wijk, de gemeente of het land: betrouwbaarheid zeer laag. "
                 "Een latere uitgave (v2 of v3) geeft een beter beeld.")
-        map_in_text(area_rows(table, est, mode, param, sch), summary, level)
+        map_in_text(rows, summary, level)
     with right:
         st.markdown(legend_html(colouring.title, colouring.legend), unsafe_allow_html=True)
         st.divider()

@@ -115,10 +115,14 @@ def test_table_has_one_row_per_mapped_area_with_the_colourings_value(buurten, sc
 def test_areas_without_an_estimate_say_so_in_words(buurten, sch):
     table, est = buurten
     est = est.copy()
-    est.loc[est.index[0], "heeft_schatting"] = False
+    # as the estimator leaves an area where nobody lives: no profile at all
+    est.loc[est.index[0], ["heeft_schatting", "dominant_profiel", "tweede_profiel"]] = (
+        False, None, None)
     rows = area_rows(table, est, MODE_DOMINANT, None, sch)
     assert rows[COL_PROFILE].iloc[0] == NO_ESTIMATE
     assert np.isnan(rows[value_name(rows)].iloc[0])
+    assert "Voor 1 gebied is geen schatting" in map_summary(table, est, MODE_DOMINANT, None,
+                                                           "buurt", sch)
 
 
 def test_filter_and_sort(buurten, sch):
