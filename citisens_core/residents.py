@@ -94,8 +94,8 @@ class Residents:
 
 # --- building ---------------------------------------------------------------------------
 
-def build_residents(areas: AreaSet, model, gemeentecodes: list[str] | None = None
-                    ) -> Residents:
+def build_residents(areas: AreaSet, model, gemeentecodes: list[str] | None = None,
+                    crosswalk: pd.DataFrame | None = None) -> Residents:
     """The residents of one or more gemeenten of an area set.
 
     Parameters
@@ -105,6 +105,11 @@ def build_residents(areas: AreaSet, model, gemeentecodes: list[str] | None = Non
     model : EngagementModel
     gemeentecodes : list of str, optional
         Restrict to these gemeenten; default every gemeente in the file.
+    crosswalk : pandas.DataFrame, optional
+        CBS's postcode-huisnummer → buurt table
+        (:func:`citisens_core.geodata.postcode.read_crosswalk`): places postcodes
+        by their addresses, and is the only way for a wijk- en buurtkaart, which
+        has no postcode areas.
 
     Raises
     ------
@@ -139,7 +144,9 @@ def build_residents(areas: AreaSet, model, gemeentecodes: list[str] | None = Non
     gebieden["wijknaam"] = gebieden["wijkcode"].map(wijknamen).fillna(gebieden["wijkcode"])
     for key in keys:
         gebieden[key] = usable[key].to_numpy(float)
-    postcodes, warnings = _postcode_links(levels, level, set(gebieden["code"]))
+    postcodes, warnings = (_crosswalk_links(crosswalk, set(gebieden["code"]))
+                           if crosswalk is not None and level == "buurt"
+                           else _postcode_links(levels, level, set(gebieden["code"])))
     names = sorted({str(n) for n in frame.get("gemeentenaam", pd.Series(dtype=str)).dropna()
                     if str(n)})
     naam = (names[0] if len(names) == 1 else f"{len(names)} gemeenten") if names else "het gebied"
@@ -214,3 +221,18 @@ def _postcode_links(levels, level: str, codes: set[str]) -> tuple[pd.DataFrame, 
     links = links[links["code"].astype(str).isin(codes)]
     links["gewicht"] = links["gewicht"] / links.groupby("postcode")["gewicht"].transform("sum")
     return links.reset_index(drop=True), warnings
+
+
+def _crosswalk_links(crosswalk: pd.DataFrame, codes: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    """PC6 and PC4 → buurt, weighted by the postcode's addresses in each buurt."""
+    table = crosswalk[crosswalk["buurtcode"].astype(str).isin(codes)]
+    if table.empty:
+        return (pd.DataFrame(columns=["postcode", "code", "gewicht"]),
+                ["De koppeltabel noemt geen enkele buurt van dit gebiedsbestand."])
+    parts = []
+    for key in (table["postcode"].astype(str), table["postcode"].astype(str).str[:4]):
+        counts = table.groupby([key.rename("postcode"), table["buurtcode"].rename("code")]
+                               ).size().rename("n").reset_index()
+        counts["gewicht"] = counts["n"] / counts.groupby("postcode")["n"].transform("sum")
+        parts.append(counts[["postcode", "code", "gewicht"]])
+    return pd.concat(parts, ignore_index=True), []

@@ -247,3 +247,25 @@ def test_cli_bad_file_is_one_dutch_line(tmp_path, capsys):
     assert main(["bereik", str(DEMO), str(bad)]) == 1
     err = capsys.readouterr().err
     assert "rij 2, kolom 'postcode'" in err and "Traceback" not in err
+
+
+def test_a_crosswalk_places_postcodes_by_address(model, tmp_path, capsys):
+    """A wijk- en buurtkaart has no postcode areas; CBS's crosswalk places the postcodes."""
+    from citisens_core.fictional.demo import build_demo
+
+    crosswalk = build_demo().postcode_buurt
+    path = tmp_path / "pc6hnr.csv"
+    crosswalk.to_csv(path, sep=";", index=False)
+    buurten_only = tmp_path / "buurten.gpkg"
+    import pyogrio
+
+    pyogrio.write_dataframe(pyogrio.read_dataframe(DEMO, layer="buurten"), buurten_only,
+                            layer="buurten", driver="GPKG")
+    responses = tmp_path / "reacties.csv"
+    responses.write_bytes(to_csv_bytes(demo_consultation()))
+    assert main(["bereik", str(buurten_only), str(responses)]) == 1
+    assert "postcode" in capsys.readouterr().err
+    assert main(["bereik", str(buurten_only), str(responses), "--koppeltabel", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["respondenten"] == "900"
+    assert set(payload["ondervertegenwoordigd"]) == {"honkvaste_buurtbewoners", "stadse_nomaden"}

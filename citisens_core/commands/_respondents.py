@@ -32,8 +32,14 @@ def load_inputs(args: argparse.Namespace, require_channel: bool):
     responses = read_responses(args.responses.read_bytes(), args.responses.name,
                                answer_columns(load_scheme()), require_channel=require_channel)
     areas = AreaSet.from_file(args.areas)
+    crosswalk = None
+    if getattr(args, "koppeltabel", None) is not None:
+        from citisens_core.geodata.postcode import read_crosswalk
+
+        crosswalk = read_crosswalk(args.koppeltabel)
     try:
-        residents = build_residents(areas, model, gemeentecodes=args.gemeente)
+        residents = build_residents(areas, model, gemeentecodes=args.gemeente,
+                                    crosswalk=crosswalk)
     except ValueError as exc:
         raise CliError(f"{args.areas}: {exc}") from exc
     resp = assign_profiles(responses, residents, model)

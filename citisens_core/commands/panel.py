@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
     parser.add_argument("--model", type=Path,
                         help="fitted model file (default: the built-in reference model)")
+    parser.add_argument("--koppeltabel", type=Path,
+                        help="CBS postcode-huisnummer-buurt CSV, to place postcodes in buurten "
+                             "(needed for a wijk- en buurtkaart without postcode areas)")
     parser.add_argument("--gemeente", action="append",
                         help="gemeentecode to compare with (default: every gemeente in the file)")
     parser.add_argument("--doelgrootte", type=int,
