@@ -472,6 +472,7 @@ def test_cli_download(stub: PdokStub, tmp_path: Path, capsys: pytest.CaptureFixt
     printed = capsys.readouterr().out
     assert str(out) in printed
     assert "2 gemeenten, 3 wijken, 28 buurten, 5 pc4" in printed
+    assert "postcodecijfers (pc4) van 2024" in printed
 
 
 def test_cli_error_is_one_line(
