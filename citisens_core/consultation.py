@@ -438,7 +438,9 @@ GROUP_NOTE = ("Profielen zijn kansen voor groepen huishoudens, nooit een label v
 def _r(value: object, digits: int = 4) -> object:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return None
-    if isinstance(value, int | float | np.floating):
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return int(value)  # counts stay whole numbers
+    if isinstance(value, float | np.floating):
         return round(float(value), digits)
     return value
 
