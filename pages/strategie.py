@@ -299,8 +299,8 @@ def who_we_miss(choice: Selection, advice, thema: str, trede: str, sch, rules) -
         set_kept(MISS_CHANNELS_KEY, default[0])
         set_kept(MISS_INSTRUMENTS_KEY, default[1])
     st.markdown("Kies wat u van plan bent. Vooraf ingevuld: de "
-                f"{len(default[0])} kanalen met het meeste bereik en de {len(default[1])} best "
-                "passende instrumenten.")
+                f"{len(default[0])} kanalen die samen het meeste bereiken en de "
+                f"{len(default[1])} best passende instrumenten.")
     remember(MISS_CHANNELS_KEY, default[0], list(sch.kanalen))
     channels = st.multiselect("Kanalen", list(sch.kanalen), key=MISS_CHANNELS_KEY,
                               format_func=lambda k: sch.kanalen[k], placeholder="Geen kanalen")
@@ -404,7 +404,8 @@ def page():
         return
     advice = advise(choice.shares, thema=thema, fase=fase, trede=trede, scheme=sch, rules=rules,
                     area_name=choice.naam, huishoudens=choice.huishoudens,
-                    betrouwbaarheid=choice.betrouwbaarheid)
+                    betrouwbaarheid=choice.betrouwbaarheid,
+                    interval={k: (r.laag, r.hoog) for k, r in choice.mix.iterrows()})
 
     st.header(f"Advies voor {choice.naam}")
     households = (f"ongeveer {number(choice.huishoudens)} huishoudens · "

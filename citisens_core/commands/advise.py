@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     advice = advise(selection.shares, thema=args.thema, fase=args.fase, trede=args.trede,
                     scheme=scheme, rules=rules, area_name=selection.naam,
                     huishoudens=selection.huishoudens,
-                    betrouwbaarheid=selection.betrouwbaarheid)
+                    betrouwbaarheid=selection.betrouwbaarheid,
+                    interval={k: (r.laag, r.hoog) for k, r in selection.mix.iterrows()})
     if args.format == "json":
         text = to_json(advice.to_dict() | {"codes": codes, "selectie": selection.to_dict()})
     else:

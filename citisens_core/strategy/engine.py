@@ -117,6 +117,9 @@ class Advice:
     huishoudens: float | None = None
     betrouwbaarheid: str | None = None
     kanaalnamen: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Profile key → (laag, hoog): the 90 % interval of each share, when known.
+    mix_interval: MappingProxyType[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def present(self, drempel: float = DREMPEL) -> list[str]:
         """Profile keys with at least `drempel` share, largest first (ties by key)."""
@@ -133,6 +136,8 @@ class Advice:
             "thema": self.thema, "thema_naam": self.thema_naam,
             "fase": self.fase, "fase_naam": self.fase_naam, "trede": self.trede,
             "mix": {k: round(v, 4) for k, v in self.mix.items()},
+            "mix_interval": {k: [round(lo, 4), round(hi, 4)]
+                             for k, (lo, hi) in self.mix_interval.items()},
             "kanalen": [r.to_dict() for r in self.kanalen],
             "instrumenten": [r.to_dict() for r in self.instrumenten],
             "standaard_mix": {"kanalen": list(detail.kanalen),
@@ -271,7 +276,8 @@ def advise(mix: Mapping[str, float] | pd.Series, thema: str = "algemeen",
            fase: str = "ideeen_ophalen", trede: str = "raadplegen",
            scheme: Scheme | None = None, rules: Rules | None = None,
            area_name: str | None = None, huishoudens: float | None = None,
-           betrouwbaarheid: str | None = None) -> Advice:
+           betrouwbaarheid: str | None = None,
+           interval: Mapping[str, tuple[float, float]] | None = None) -> Advice:
     """Ranked channels and instruments with reasons, missed residents and tone.
 
     Parameters
@@ -289,6 +295,8 @@ def advise(mix: Mapping[str, float] | pd.Series, thema: str = "algemeen",
         Number of households, to turn missed shares into counts.
     betrouwbaarheid : str, optional
         The estimate's confidence ("hoog", "redelijk", "laag"), shown in the note.
+    interval : mapping, optional
+        Profile key → (laag, hoog), the 90 % interval of each share, shown in the note.
 
     Returns
     -------
@@ -335,6 +343,8 @@ def advise(mix: Mapping[str, float] | pd.Series, thema: str = "algemeen",
         gedeelde_boodschap=theme.gedeelde_boodschap, bronnen=tuple(sorted(sources)),
         huishoudens=huishoudens, betrouwbaarheid=betrouwbaarheid,
         kanaalnamen=MappingProxyType(dict(scheme.kanalen)),
+        mix_interval=MappingProxyType({str(k): (float(lo), float(hi))
+                                       for k, (lo, hi) in (interval or {}).items()}),
     )
 
 

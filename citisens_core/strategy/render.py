@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from citisens_core.dutch import fmt_count, fmt_pct
+from citisens_core.dutch import fmt_count, fmt_pct, interval, pct
 from citisens_core.strategy.engine import DREMPEL, Advice
 from citisens_core.strategy.planner import Plan
 
@@ -65,9 +65,15 @@ def note_blocks(advice: Advice, plan: Plan | None = None, top: int = 5,
         blocks.append(Block("p", "Bij dit thema verschillen de profielen nauwelijks: één "
                                  "gedeelde basisboodschap werkt; kies de kanalen op bereik."))
     order = sorted(advice.mix, key=lambda k: (-advice.mix[k], k))
-    blocks += [Block("h2", "Wie wonen er (naar schatting)"),
-               Block("table", header=("Profiel", "Aandeel huishoudens"),
-                     rows=tuple((names[k], fmt_pct(advice.mix[k])) for k in order))]
+    bounds = advice.mix_interval
+    if bounds:
+        mix_table = Block("table", header=("Profiel", "Aandeel huishoudens", "90 %-interval"),
+                          rows=tuple((names[k], pct(advice.mix[k]), interval(*bounds[k]))
+                                     for k in order if k in bounds))
+    else:
+        mix_table = Block("table", header=("Profiel", "Aandeel huishoudens"),
+                          rows=tuple((names[k], fmt_pct(advice.mix[k])) for k in order))
+    blocks += [Block("h2", "Wie wonen er (naar schatting)"), mix_table]
     blocks += [Block("h2", "Kanalen"),
                Block("table", header=("#", "Kanaal", "Bereik", "Waarom"),
                      rows=tuple((str(n), r.naam, fmt_pct(r.bereik), r.reden)
@@ -93,7 +99,7 @@ def _missed_blocks(advice: Advice) -> list[Block]:
     detail = advice.gemist_detail
     channel_names = [advice.kanaalnamen.get(k, k) for k in detail.kanalen]
     instrument_names = [r.naam for r in advice.instrumenten if r.key in detail.instrumenten]
-    text = (f"Met de {len(channel_names)} kanalen met het meeste bereik "
+    text = (f"Met de {len(channel_names)} kanalen die samen het meeste bereiken "
             f"({'; '.join(channel_names)}) en de {len(instrument_names)} best passende "
             f"instrumenten ({'; '.join(instrument_names)}) blijft naar schatting "
             f"{fmt_pct(detail.totaal)} van de huishoudens onbereikt")
