@@ -18,12 +18,12 @@ NO_DATA_LABEL = "geen gegevens"
 FILL_ALPHA = 215
 #: Where the most common profile is not clear (P(first > second) < 0.8, see
 #: citisens_core.estimate.dominant_probability): a neutral dark grey, not a profile colour.
-UNCLEAR_HEX = "#6f6f6f"
+UNCLEAR_HEX = "#4a4a4a"  # dark enough that pale it still differs from no-data grey
 UNCLEAR_LABEL = "geen duidelijk meest voorkomend profiel"
 #: Low-confidence areas are drawn paler in every colouring.
 PALE_ALPHA = 95
 LOW_CONFIDENCE = ("laag", "zeer laag")
-PALE_LABEL = "bleker: betrouwbaarheid laag of zeer laag (kenmerken geleend van het land)"
+PALE_LABEL = "bleker: betrouwbaarheid laag of zeer laag (kenmerken geleend of weinig huishoudens)"
 
 
 def hex_to_rgba(colour: str, alpha: int = FILL_ALPHA) -> list[int]:
