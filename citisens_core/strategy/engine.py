@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citisens_core.dutch import fmt_pct, join_dutch
+from citisens_core.dutch import fmt_pct, join_dutch, pct
 from citisens_core.scheme import Scheme, load_scheme
 from citisens_core.strategy.rules import Rules, load_rules
 
@@ -378,8 +378,13 @@ def _reason_fields(shares: np.ndarray, reach: np.ndarray, gebied: str, scheme: S
     # "all profiles together" so that "50 % of them (35 % of all households)" cannot be
     # misread as 50 % of the profile's share being 35 % of everyone
     return {"gebied": gebied, "profiel": scheme.profielen[top].naam,
-            "aandeel": fmt_pct(shares[top]), "bereik": fmt_pct(reach[top]),
-            "totaal": "over alle profielen samen " + fmt_pct(float(shares @ reach))}
+            "aandeel": _whole(shares[top]), "bereik": _whole(reach[top]),
+            "totaal": "over alle profielen samen " + _whole(float(shares @ reach))}
+
+
+def _whole(value: float) -> str:
+    """Reach in whole percents (an estimate's interval is wider than a tenth)."""
+    return "minder dan 1 %" if 0 < value < 0.005 else pct(value)
 
 
 def _capitalise(text: str) -> str:
@@ -408,7 +413,7 @@ def _rank_channels(shares: np.ndarray, gebied: str, scheme: Scheme,
             **_reason_fields(shares, row, gebied, scheme, best, unreached)))
         if recs:
             reason += (f" Bovenop de kanalen die hoger staan bereikt het naar schatting nog "
-                       f"{fmt_pct(gains[key])} van alle huishoudens.")
+                       f"{_whole(gains[key])} van alle huishoudens.")
         reason += _miss_clause(shares, row, scheme, rules)
         recs.append(Recommendation(key=key, naam=scheme.kanalen[key], score=gains[key],
                                    bereik=float(shares @ row),
@@ -427,8 +432,8 @@ def _miss_clause(shares: np.ndarray, reach: np.ndarray, scheme: Scheme, rules: R
     if not missed:
         return ""
     _, i = max(missed, key=lambda t: (round(t[0], _ROUND), -t[1]))
-    return " " + rule.zin.format(profiel=scheme.profielen[i].naam, aandeel=fmt_pct(shares[i]),
-                                 bereik=fmt_pct(reach[i]))
+    return " " + rule.zin.format(profiel=scheme.profielen[i].naam, aandeel=_whole(shares[i]),
+                                 bereik=_whole(reach[i]))
 
 
 def _per_profile(row: np.ndarray, scheme: Scheme) -> MappingProxyType[str, float]:
