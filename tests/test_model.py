@@ -294,7 +294,7 @@ def test_engagement_model_validation_figures(engagement, scheme):
     assert validation["ari"] >= 0.8
     assert validation["short_form_agreement"] == engagement.short_form.agreement
     assert validation["n_respondents"] == 4000
-    assert 0 < validation["fit_seconds"] < 10
+    assert validation["fit_seconds"] > 0  # recorded for the model card; speed lives in benchmarks
 
 
 def test_fit_rejects_a_tiny_survey(survey, scheme):
