@@ -137,12 +137,21 @@ def area_rows(table: pd.DataFrame, est: pd.DataFrame, mode: str, param: str | No
                                                                          strict=True)],
         value_column(mode, param, scheme): values,
         COL_INTERVAL: intervals,
-        COL_CLEAR: [("–" if not h else CLEAR if c
-                     else f"nee, {names.get(s, s)} bijna even groot")
-                    for h, c, s in zip(has, clear, second, strict=True)],
+        COL_CLEAR: [("–" if not h else CLEAR + chance if c
+                     else f"nee{chance}, {names.get(s, s)} bijna even groot")
+                    for h, c, s, chance in zip(has, clear, second, _chances(est), strict=True)],
         COL_CONFIDENCE: [str(b) if h else "–" for b, h in zip(est["betrouwbaarheid"], has,
                                                               strict=True)],
     })
+
+
+def _chances(est: pd.DataFrame) -> list[str]:
+    """" (kans 93 %)": the estimated chance that the most common profile really is the
+    largest, where the estimates carry it (``dominant_kans``); else nothing."""
+    if "dominant_kans" not in est:
+        return [""] * len(est)
+    return [f" (kans {pct(k)})" if np.isfinite(k) else ""
+            for k in est["dominant_kans"].to_numpy(dtype=float)]
 
 
 def _values(table, est, mode, param) -> tuple[np.ndarray, list[str]]:
@@ -235,7 +244,7 @@ def _dominant_sentences(est, n, plural, scheme) -> list[str]:
     unclear = int((has & ~clear_winner(est)).sum())
     if unclear:
         sentences.append(f"In {unclear} van de {int(has.sum())} {plural} is dat niet duidelijk: "
-                         "het tweede profiel is bijna even groot (de intervallen overlappen).")
+                         "het tweede profiel kan even groot zijn.")
     return sentences
 
 

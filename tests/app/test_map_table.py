@@ -109,7 +109,11 @@ def test_table_has_one_row_per_mapped_area_with_the_colourings_value(buurten, sc
     first = est.iloc[0]
     assert rows[COL_PROFILE].iloc[0] == names[first["dominant_profiel"]]
     unclear = rows.loc[~clear_winner(est) & est["heeft_schatting"].to_numpy(), COL_CLEAR]
-    assert unclear.str.startswith("nee, ").all() and len(unclear)
+    assert unclear.str.startswith("nee (kans ").all() and len(unclear)
+    chance = est["dominant_kans"].to_numpy()[~clear_winner(est) & est["heeft_schatting"]]
+    assert (chance < 0.8).all()  # the estimates' own rule for an unclear winner
+    clear = rows.loc[clear_winner(est), COL_CLEAR]
+    assert clear.str.match(r"^ja \(kans \d+ %\)$").all() and len(clear)
 
 
 def test_areas_without_an_estimate_say_so_in_words(buurten, sch):
