@@ -39,7 +39,7 @@ def start_section() -> None:
 
 
 def import_section() -> None:
-    st.subheader("Werkmap importeren")
+    st.header("Werkmap importeren")  # h2 under the page title (heading outline)
     st.markdown(f"Een geëxporteerde werkmap (bestand `…{SUFFIX}`) wordt een nieuwe werkmap "
                 "met een eigen link.")
     upload = st.file_uploader("Werkmapbestand", type=["zip"], key=session_key("wm_import"))

@@ -191,7 +191,7 @@ def test_axe_finds_no_serious_violation_on_any_page_or_state(app_url, browser, a
     audit(page, axe_source, "Kaart, buurt gekozen", problems)
 
     for title in ("Gebiedsanalyse", "Vergelijken", "Strategie", "Consultatie", "Panel",
-                  "Profielen", "Gegevens"):
+                  "Profielen", "Werkmap", "Gegevens"):
         goto_page(page, title)
         audit(page, axe_source, title, problems)
 
