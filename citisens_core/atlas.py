@@ -294,19 +294,11 @@ class AreaSet:
         citisens_core.geodata.AreaFileError
             When the file (or the first wanted level) is not usable.
         """
-        from citisens_core.geodata import AreaFileError, read_areas
+        from citisens_core.geodata.read import read_levels
 
         path = Path(path)
-        wanted = _with_parents(levels) if levels else None
-        first = read_areas(path, level=wanted[0] if wanted else None, gemeente=gemeente)
-        tables = {_level_of_table(first): first}
-        for level in wanted or LEVELS:
-            if level in tables:
-                continue
-            try:
-                tables[level] = read_areas(path, level=level, gemeente=gemeente)
-            except AreaFileError:
-                continue  # the file has no such level (or not this gemeente in it)
+        wanted = _with_parents(levels) if levels else [None, *LEVELS]
+        tables = read_levels(path, wanted, gemeente=gemeente)
         return cls.from_tables(tables, bron=bron or path.name, key=key or _file_key(path),
                                fictief=_is_fictional(path))
 
@@ -514,10 +506,6 @@ def _with_parents(levels: Sequence[str]) -> list[str]:
             if lv not in out:
                 out.append(lv)
     return out
-
-
-def _level_of_table(table: gpd.GeoDataFrame) -> str:
-    return str(table.attrs.get("niveau") or table["niveau"].iloc[0])
 
 
 def _file_key(path: Path) -> str:

@@ -45,7 +45,7 @@ from citisens_core.geodata.normalise import (
 )
 from citisens_core.geodata.postcode import TABLE_SUFFIXES, read_postcode_table
 
-__all__ = ["read_areas", "read_many", "read_postcode_stats"]
+__all__ = ["read_areas", "read_levels", "read_many", "read_postcode_stats"]
 
 GEO_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gml", ".fgb")
 POSTCODE_GENERATIONS = (PC_SNAKE, PC_UPPER)
@@ -263,8 +263,55 @@ def read_areas(
     return _read(Path(path), level, gemeente, with_geometry=True)
 
 
+def read_levels(
+    path: str | Path, levels: Sequence[str | None], gemeente: str | None = None
+) -> dict[str, gpd.GeoDataFrame]:
+    """Several levels of one file, its layers opened once (a large GeoJSON parses slowly).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Any file :func:`read_areas` reads.
+    levels : sequence of str or None
+        The levels wanted; the first must be present (None: the most detailed),
+        the others are left out when the file lacks them or the gemeente.
+    gemeente : str, optional
+        Read only this gemeente, as in :func:`read_areas`.
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        Canonical table per level found, the first level first.
+
+    Raises
+    ------
+    AreaFileError
+        As :func:`read_areas` does for the first level.
+    """
+    path = Path(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:  # postcode figures: one level, no other
+        first = _read(path, levels[0], gemeente, with_geometry=True)
+        return {_level_of(first): first}
+    layers = _open_layers(path, path.name)
+    first = _read(path, levels[0], gemeente, with_geometry=True, layers=layers)
+    tables = {_level_of(first): first}
+    for level in levels[1:]:
+        if level in tables:
+            continue
+        try:
+            tables[level] = _read(path, level, gemeente, with_geometry=True, layers=layers)
+        except AreaFileError:
+            continue  # the file has no such level (or not this gemeente in it)
+    return tables
+
+
+def _level_of(table: gpd.GeoDataFrame) -> str:
+    return str(table.attrs.get("niveau") or table["niveau"].iloc[0])
+
+
 def _read(
-    path: Path, level: str | None, gemeente: str | None, *, with_geometry: bool
+    path: Path, level: str | None, gemeente: str | None, *, with_geometry: bool,
+    layers: Sequence[Layer] | None = None,
 ) -> gpd.GeoDataFrame:
     """Rows of one file, normalised; `with_geometry` as in :func:`normalise`."""
     display = path.name
@@ -281,7 +328,7 @@ def _read(
                 "hier niet (geef ze grenzen van die gemeente, bijvoorbeeld via PDOK)"
             )
         return table
-    layer = _choose_layer(_open_layers(path, display), level, display)
+    layer = _choose_layer(layers or _open_layers(path, display), level, display)
     where, code = (None, None)
     if gemeente is not None:
         where, code = _gemeente_where(layer, str(gemeente), display)

@@ -83,10 +83,25 @@ def _weighted(values: pd.DataFrame, weights: pd.Series, groups: np.ndarray) -> p
     return num / den
 
 
-def _union(geoms: gpd.GeoSeries) -> shapely.Geometry | None:
-    """One boundary from the buurten's; None when none of them has one."""
-    parts = geoms[geoms.notna() & ~geoms.is_empty].to_numpy()
-    return shapely.union_all(parts) if len(parts) else None
+def _unions(geoms: gpd.GeoSeries, groups: np.ndarray, codes: pd.Index) -> list:
+    """One boundary per group from its buurten's; None where none of them has one.
+
+    Buurten tile their parent, so the fast coverage union (shared edges
+    dropped, no overlay) fits; a group whose result is not valid (buurten that
+    overlap a little) takes the full union instead.
+    """
+    values = geoms.to_numpy()
+    present = ~(pd.isna(values) | shapely.is_empty(values))
+    kept, labels = values[present], np.asarray(groups)[present]
+    positions = pd.Series(labels).groupby(labels).indices
+    out = []
+    for code in codes:
+        parts = kept[positions[code]] if code in positions else kept[:0]
+        union = shapely.coverage_union_all(parts) if len(parts) else None
+        if union is not None and not union.is_valid:
+            union = shapely.union_all(parts)
+        out.append(union)
+    return out
 
 
 def roll_up(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
@@ -133,8 +148,7 @@ def roll_up(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     out["wijkcode"] = None
     out["niveau"] = level
     out["jaar"] = first["jaar"].astype("Int64")
-    shapes = gpd.GeoSeries(rows.geometry.to_numpy(), crs=buurten.crs)
-    geometry = [_union(shapes[groups == code]) for code in out.index]
+    geometry = _unions(rows.geometry, groups, out.index)
     out = out.reset_index()
     table = gpd.GeoDataFrame(out, geometry=geometry, crs=buurten.crs)
     table = table[[*ID_COLUMNS, *DEMOGRAPHIC_COLUMNS, "geometry"]]
