@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from types import MappingProxyType
 from typing import Literal
 
@@ -517,7 +518,8 @@ _PC4 = re.compile(r"^\d{4}$")
 
 def postcode_level(values: Iterable[object]) -> str | None:
     """``pc4`` or ``pc6`` from sample postcode values, None if neither fits."""
-    sample = [str(v).strip() for v in values if v is not None and str(v).strip()][:50]
+    texts = (str(v).strip() for v in values if v is not None)
+    sample = list(islice((t for t in texts if t), 50))  # a sample: never the whole column
     if not sample:
         return None
     if all(_PC6.match(v) for v in sample):

@@ -19,7 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,8 +138,12 @@ def _target_names(headers: list[str], units: list[str] | None) -> list[str]:
     return names
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    """Rows of a CSV (UTF-8 with or without BOM, else cp1252; comma or semicolon)."""
+#: Records read one by one before the body: title lines, the header and the units row.
+HEAD_RECORDS = 32
+
+
+def _csv_text(path: Path) -> tuple[str, str]:
+    """Text of a CSV (UTF-8 with or without BOM, else cp1252) and its delimiter (; or ,)."""
     raw = path.read_bytes()
     if not raw.strip():
         raise AreaFileError(f"{path.name}: het bestand is leeg")
@@ -147,8 +152,65 @@ def _csv_rows(path: Path) -> list[list[str]]:
     except UnicodeDecodeError:
         text = raw.decode("cp1252")
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return text, ";" if first.count(";") > first.count(",") else ","
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """Rows of a CSV, cell by cell (the slow route, for files pandas cannot parse)."""
+    text, delimiter = _csv_text(path)
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+
+
+def _csv_frame(path: Path, display: str) -> pd.DataFrame:
+    """The CSV release as a frame with GeoPackage column names, its body parsed by pandas.
+
+    The title lines, header and units row are read record by record (headers
+    hold newlines and repeat names); the body, hundreds of thousands of
+    postcodes, goes to pandas' C parser, which also makes the figures numbers.
+    """
+    text, delimiter = _csv_text(path)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    head, line_after = [], []
+    for row in reader:
+        if any(row):
+            head.append(row)
+            line_after.append(reader.line_num)
+        if len(head) == HEAD_RECORDS:
+            break
+    start, headers, units = _layout(head, display)
+    names = _checked_names(headers, units, display)
+    body_record = start + (2 if units else 1)
+    if body_record >= len(head):
+        return _release_frame(head, display)
+    body = text.split("\n", line_after[body_record - 1])[-1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)  # extra cells dropped
+            frame = pd.read_csv(io.StringIO(body), sep=delimiter, header=None, names=names,
+                                index_col=False, dtype={"postcode": str},
+                                keep_default_na=False, na_values=[""], engine="c")
+    except (pd.errors.ParserError, ValueError):
+        return _release_frame(_csv_rows(path), display)
+    frame["postcode"] = frame["postcode"].fillna("").str.strip()
+    frame = frame[frame["postcode"].ne("")]
+    empty = [c for c in frame.columns if c.startswith("_") and _blank(frame[c])]
+    return frame.drop(columns=empty).reset_index(drop=True)
+
+
+def _blank(column: pd.Series) -> bool:
+    if column.notna().any() and not pd.api.types.is_numeric_dtype(column):
+        return bool(column.fillna("").astype(str).str.strip().eq("").all())
+    return not column.notna().any()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time (the header needs a few, not a copy of them all)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _excel_rows(path: Path) -> list[list[str]]:
@@ -171,23 +233,32 @@ def _is_header(row: list[str]) -> bool:
     return any(_norm_header(cell) in _POSTCODE_HEADERS for cell in row)
 
 
-def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
-    """The CSV/Excel release as a frame with GeoPackage column names."""
+def _layout(rows: list[list[str]], display: str) -> tuple[int, list[str], list[str] | None]:
+    """Where the header is among the first rows, the header, and the units row if any."""
     # CBS's workbooks open with a few lines of title and source above the header
     start = next((i for i, row in enumerate(rows[:30]) if _is_header(row)), 0)
-    rows = rows[start:]
-    if len(rows) < 2:
+    if len(rows) - start < 2:
         raise AreaFileError(f"{display}: geen gegevensregels gevonden")
-    headers = rows[0]
-    has_units = all(_UNIT_VALUES.match(_norm_header(u)) for u in rows[1])
-    units = rows[1] if has_units else None
-    data = rows[2:] if has_units else rows[1:]
+    headers = rows[start]
+    has_units = all(_UNIT_VALUES.match(_norm_header(u)) for u in rows[start + 1])
+    return start, headers, rows[start + 1] if has_units else None
+
+
+def _checked_names(headers: list[str], units: list[str] | None, display: str) -> list[str]:
     names = _target_names(headers, units)
     if "postcode" not in names:
         raise AreaFileError(
             f"{display}: geen kolom met postcodes gevonden; verwacht Postcode-4, Postcode-6 "
             f"of postcode (gevonden: {', '.join(h for h in headers[:6] if h)})"
         )
+    return names
+
+
+def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
+    """The CSV/Excel release as a frame with GeoPackage column names (cell by cell)."""
+    start, headers, units = _layout(rows, display)
+    names = _checked_names(headers, units, display)
+    data = rows[start + (2 if units else 1):]
     width = len(names)
     data = [(row + [""] * width)[:width] for row in data]
     frame = pd.DataFrame(data, columns=names, dtype=str)
@@ -222,8 +293,10 @@ def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
     if not path.exists():
         raise AreaFileError(f"{display}: bestand niet gevonden")
     suffix = path.suffix.lower()
-    rows = _excel_rows(path) if suffix in (".xlsx", ".xls") else _csv_rows(path)
-    frame = _release_frame(rows, display)
+    if suffix in (".xlsx", ".xls"):
+        frame = _release_frame(_excel_rows(path), display)
+    else:
+        frame = _csv_frame(path, display)
     level = postcode_level(frame["postcode"]) or "pc4"
     layer = Layer("", None, display, list(frame.columns), PC_SNAKE, level, "postcode")
     layer.hints = [path.stem]
