@@ -70,12 +70,18 @@ ALL_GEMEENTEN = ""
 OVERVIEW_LIMIT = 15
 
 
-def gemeente_choice(dataset) -> str:
+def is_national(dataset) -> bool:
+    """A file with many gemeenten opens on the gemeenten of all of it, then descends."""
+    return len(dataset.gemeente_names()) > OVERVIEW_LIMIT and "gemeente" in dataset.levels
+
+
+def gemeente_choice(dataset, level: str) -> str:
     """The gemeente to map ('' = all), shown when the file holds more than one."""
     names = dataset.gemeente_names()
     if len(names) < 2:
         return ALL_GEMEENTEN
-    default = ALL_GEMEENTEN if len(names) <= OVERVIEW_LIMIT else next(iter(names))
+    overview = len(names) <= OVERVIEW_LIMIT or level == "gemeente"
+    default = ALL_GEMEENTEN if overview else next(iter(names))
     options = [ALL_GEMEENTEN, *sorted(names, key=names.get)]
     remember(area_key("gemeente"), default, options)
     choice = st.selectbox("Gemeente", options, key=area_key("gemeente"),
@@ -93,6 +99,22 @@ def show_gemeente_of(dataset, level: str, code: str) -> None:
     if current and gemeente in dataset.gemeente_names() and gemeente != current:
         set_kept(area_key("gemeente"), gemeente)
         st.session_state[area_key("gemeente")] = gemeente
+
+
+def zoom_in(level: str, gemeente: str) -> None:
+    """Show the wijken or buurten of one gemeente (a button's callback: before the widgets)."""
+    set_kept(area_key("level"), level)
+    set_kept(area_key("gemeente"), gemeente)
+    select(None)
+
+
+def zoom_in_buttons(dataset, code: str) -> None:
+    """After a click on a gemeente: descend to its wijken or buurten."""
+    name = dataset.names("gemeente").get(code, code)
+    for level in ("wijk", "buurt"):
+        if level in dataset.levels and dataset.in_gemeente(level, code).any():
+            st.button(f"Inzoomen op de {LEVEL_PLURAL[level]} van {name}",
+                      key=area_key(f"zoom_{level}"), on_click=zoom_in, args=(level, code))
 
 
 def search_box(dataset, level, views):
@@ -132,11 +154,12 @@ def page():
     views = st.session_state.setdefault(VIEWS_KEY, {})
     top = st.columns([1.5, 1, 1.2])
     with top[0]:
-        level = level_choice(dataset, key=area_key("level"))
+        level = level_choice(dataset, key=area_key("level"),
+                             default="gemeente" if is_national(dataset) else None)
     with top[2]:  # before the gemeente choice: a search may switch the gemeente
         search_box(dataset, level, views)
     with top[0]:
-        gemeente = gemeente_choice(dataset)
+        gemeente = gemeente_choice(dataset, level)
     if selected_code() is not None and dataset.level_of(selected_code()) != level:
         select(None)  # a selection never outlives its level
     with top[1]:
@@ -180,11 +203,13 @@ def page():
         if code is None:
             st.markdown("Klik op een gebied op de kaart, of zoek het op, om de profielen te "
                         "zien.")
-        elif area_panel(dataset, code, model):
-            level_of = dataset.level_of(code)
-            set_kept(area_key("an_level"), level_of)
-            set_kept(area_key("an_codes"), [code])
-            st.switch_page(PAGE_ANALYSE)
+        else:
+            if dataset.level_of(code) == "gemeente":
+                zoom_in_buttons(dataset, code)
+            if area_panel(dataset, code, model):
+                set_kept(area_key("an_level"), dataset.level_of(code))
+                set_kept(area_key("an_codes"), [code])
+                st.switch_page(PAGE_ANALYSE)
 
 
 page()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -723,3 +724,34 @@ def test_a_national_size_file_is_read_for_one_gemeente(monkeypatch, real_cbs):
     assert len(dataset.levels["buurt"]) == 42
     # the file has buurten only: wijken and the gemeente are rolled up from them
     assert set(dataset.levels["gemeente"]["code"]) == {"GM0402"}
+
+
+def test_national_file_opens_on_gemeenten_and_a_click_descends(real_cbs):
+    from atlas_ui.data import DATASET_KEY
+    from citisens_core.atlas import AreaSet
+
+    regions = [real_cbs / "buurt-2015" / f"{name}.geojson"
+               for name in ("zuidoost-brabant", "brabant-noord")]
+    buurten = pd.concat([read_areas(path, level="buurt") for path in regions])
+    buurten = gpd.GeoDataFrame(buurten.drop_duplicates("code"), crs=4326)
+    dataset = AreaSet.from_tables({"buurt": buurten}, bron="brabant.geojson",
+                                  key="brabant-test").for_display()
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=TIMEOUT)
+    at.session_state[DATASET_KEY] = dataset  # as after an upload: no earlier choices
+    at.switch_page("pages/kaart.py").run()
+    assert not at.exception, at.exception
+    areas = kaart(at)["gebieden"]
+    assert at.radio(key=area_key("level")).value == "gemeente"
+    gemeenten = dataset.levels["gemeente"]
+    drawable = gemeenten[gemeenten.geometry.notna()]
+    assert set(areas["code"]) == set(drawable["code"]) and len(areas) > 15  # no filter
+    assert "© Kadaster / CBS" in texts(at)
+
+    gemeente = buurten["gemeentecode"].value_counts().index[0]
+    click(at, gemeente)
+    at.button(key=area_key("zoom_buurt")).click().run()
+    assert not at.exception, at.exception
+    assert at.radio(key=area_key("level")).value == "buurt"
+    shown = kaart(at)["gebieden"]["code"]
+    inside = buurten[(buurten["gemeentecode"] == gemeente) & buurten.geometry.notna()]
+    assert set(shown) == set(inside["code"])
