@@ -748,17 +748,23 @@ def aggregate_mix(estimates: pd.DataFrame, mapping: pd.DataFrame, target: str,
     """
     keys = profile_keys or [c for c in estimates.columns if f"{c}_laag" in estimates.columns]
     columns = keys + [f"{k}_laag" for k in keys] + [f"{k}_hoog" for k in keys]
-    joined = mapping.merge(estimates[["code", "huishoudens", *columns]],
-                           left_on="postcode", right_on="code", how="inner")
-    if joined.empty:
+    # sums per target by position (np.bincount), not by merge and groupby: a national
+    # PC6 link has half a million rows
+    row = pd.Index(estimates["code"]).get_indexer(mapping["postcode"])
+    linked = row >= 0
+    if not linked.any():
         raise ValueError("no small area of the mapping has an estimate")
-    weight = joined["gewicht"] * joined["huishoudens"].where(joined["huishoudens"] > 0).fillna(1)
-    weighted = joined[columns].mul(weight, axis=0)
-    weighted["_w"] = weight
-    weighted["code"] = joined[target].to_numpy()
-    sums = weighted.groupby("code").sum()
-    out = sums[columns].div(sums["_w"], axis=0)
-    total = out[keys].sum(axis=1)
-    out[keys] = out[keys].div(total, axis=0)
-    out["huishoudens"] = sums["_w"]
-    return out.reset_index()
+    row = row[linked]
+    targets, group = pd.factorize(mapping[target].to_numpy()[linked], sort=True)[::-1]
+    households = estimates["huishoudens"].to_numpy(dtype=float)[row]
+    weight = mapping["gewicht"].to_numpy(dtype=float)[linked] * np.where(
+        households > 0, households, 1.0)
+    values = np.nan_to_num(estimates[columns].to_numpy(dtype=float)[row] * weight[:, None])
+    total = np.bincount(group, weights=weight, minlength=len(targets))
+    sums = np.column_stack([np.bincount(group, weights=values[:, j], minlength=len(targets))
+                            for j in range(len(columns))])
+    out = pd.DataFrame(sums / total[:, None], columns=columns)
+    out[keys] = out[keys].div(out[keys].sum(axis=1), axis=0)
+    out.insert(0, "code", targets)
+    out["huishoudens"] = total
+    return out
