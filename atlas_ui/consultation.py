@@ -18,6 +18,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from atlas_ui import werkmap
 from atlas_ui.charts import FONT_SIZE, styled
 from atlas_ui.classify import NO_DATA_HEX, LegendEntry, hex_to_rgba
 from atlas_ui.maps import fit_view
@@ -67,8 +68,7 @@ def upload_section(key: str, label: str, require_channel: bool, scheme, kind: st
     with left:
         file = st.file_uploader(label, type=["csv", "txt", "xlsx"], key=session_key(f"{key}_file"),
                                 help=f"CSV (komma of puntkomma) of Excel, hoogstens "
-                                     f"{MAX_UPLOAD_MB} MB. Het bestand blijft in het geheugen "
-                                     "van deze sessie en wordt nergens opgeslagen.")
+                                     f"{MAX_UPLOAD_MB} MB. {werkmap.where_resident_data_goes()}")
     with right:
         st.write("")
         example = st.button("Voorbeeld van de demogemeente", key=session_key(f"{key}_demo"),
@@ -80,6 +80,8 @@ def upload_section(key: str, label: str, require_channel: bool, scheme, kind: st
         name, data = f"voorbeeld-{kind}-fictief.csv", demo_file(kind)
     elif file is not None and (current is None or current.file_id != file.file_id):
         name, data = file.name, file.getvalue()
+    elif current is None and werkmap.kept_resident_file(kind) is not None:
+        name, data = werkmap.kept_resident_file(kind)  # kept in the open werkmap by choice
     if name is not None:
         try:
             responses = read_responses(data, name, answer_columns(scheme),
@@ -92,6 +94,7 @@ def upload_section(key: str, label: str, require_channel: bool, scheme, kind: st
             file_id = file.file_id if (file is not None and not example) else f"demo-{kind}"
             current = Upload(file_id=file_id, responses=responses)
             st.session_state[state_key] = current
+            werkmap.keep_resident_file(kind, name, data)  # saved only if the user chose so
     return current.responses if current is not None else None
 
 

@@ -27,6 +27,7 @@ from atlas_ui.layout import SELECTED_KEY, select, set_kept
 from atlas_ui.maps import MODE_DOMINANT, MODE_FIGURE, MODE_PROFILE
 from atlas_ui.state import KEPT_KEY, area_key, session_key
 from citisens_core.store import (
+    RESIDENT_ROLES,
     ROLE_AREAS,
     ROLE_SURVEY,
     Note,
@@ -274,6 +275,16 @@ def open_werkmap(werkmap_id: str, quiet: bool = False) -> bool:
     for role, stored in ((ROLE_AREAS, area_file), (ROLE_SURVEY, survey_file)):
         if stored is not None:
             files[role] = (stored[0].naam, stored[1], stored[0].herkomst)
+    try:
+        for role in RESIDENT_ROLES if werkmap.bewaar_inwonersdata else ():
+            stored = found.file(werkmap.id, role)
+            if stored is not None:
+                files[role] = (stored[0].naam, stored[1], stored[0].herkomst)
+    except (StoreUnavailable, WerkmapNotFound):
+        problems.append("De consultatie- en panelgegevens van de werkmap konden niet worden "
+                        "gelezen.")
+    for role in RESIDENT_ROLES:  # the Consultatie and Panel pages read the werkmap's anew
+        st.session_state.pop(session_key(f"{role}_upload"), None)
     st.session_state[FILES_KEY] = files
     st.session_state[WERKMAP_KEY] = werkmap
     apply_state(werkmap.toestand)
@@ -294,7 +305,8 @@ def create_werkmap(naam: str) -> WerkmapInfo | None:
     try:
         werkmap = found.create(naam, view_state())
         for role, (name, content, herkomst) in st.session_state.get(FILES_KEY, {}).items():
-            found.put_file(werkmap.id, role, name, content, herkomst)
+            if role not in RESIDENT_ROLES:  # resident data only after the explicit choice
+                found.put_file(werkmap.id, role, name, content, herkomst)
         werkmap = found.get(werkmap.id)
     except StoreUnavailable:
         say("error", UNAVAILABLE)
@@ -516,14 +528,52 @@ def delete_current() -> None:
 
 
 def set_keep_resident_data(keep: bool) -> None:
+    """The user's choice: keep consultation and panel data (those of this session too)."""
     werkmap, found = current(), store()
     if werkmap is None or found is None:
         say("error", UNAVAILABLE)
         return
     try:
-        st.session_state[WERKMAP_KEY] = found.keep_resident_data(werkmap.id, keep)
+        found.keep_resident_data(werkmap.id, keep)
+        if keep:
+            for role, (name, content, herkomst) in st.session_state.get(FILES_KEY, {}).items():
+                if role in RESIDENT_ROLES:
+                    found.put_file(werkmap.id, role, name, content, herkomst)
+        st.session_state[WERKMAP_KEY] = found.get(werkmap.id)
     except (StoreUnavailable, WerkmapNotFound):
         say("error", UNAVAILABLE)
+
+
+def where_resident_data_goes() -> str:
+    """One sentence for resident-data uploads: kept in memory only, or in the werkmap."""
+    werkmap = current()
+    if werkmap is None or not werkmap.bewaar_inwonersdata:
+        return "Het bestand blijft in het geheugen van deze sessie en wordt nergens opgeslagen."
+    return (f"U koos ervoor inwonersgegevens te bewaren in de werkmap ‘{literal(werkmap.naam)}’ "
+            f"({where_kept()}); dit bestand wordt daar dus ook bewaard.")
+
+
+def kept_resident_file(role: str) -> tuple[str, bytes] | None:
+    """Consultation or panel data of this session or of the open werkmap, if any."""
+    entry = st.session_state.get(FILES_KEY, {}).get(role)
+    return None if entry is None else (entry[0], entry[1])
+
+
+def keep_resident_file(role: str, name: str, content: bytes) -> None:
+    """A consultation or panel upload: in memory for the session; in the werkmap only
+    when the user chose to keep resident data there."""
+    st.session_state.setdefault(FILES_KEY, {})[role] = (name, content, {})
+    werkmap = current()
+    if werkmap is None or not werkmap.bewaar_inwonersdata:
+        return
+    found = store()
+    try:
+        if found is None:
+            raise StoreUnavailable("database not reachable")
+        found.put_file(werkmap.id, role, name, content)
+        refresh()
+    except (StoreUnavailable, WerkmapNotFound):
+        st.session_state[NOTICE_KEY] = UNAVAILABLE
 
 
 def where_kept() -> str:

@@ -118,3 +118,27 @@ def test_an_unreachable_database_leaves_the_demo_working(monkeypatch, tmp_path):
     finally:
         wm._store.clear()
         wm._last_failure[0] = 0.0
+
+
+def test_consultation_data_is_kept_only_by_choice_and_opens_with_the_link(database):
+    from citisens_core.fictional.consultation import demo_consultation, to_csv_bytes
+
+    csv = to_csv_bytes(demo_consultation())
+    made = database.create("Consultatie bewaren")
+    at = run(run(app(werkmap=made.id)), "pages/consultatie.py")
+    at.get("file_uploader")[0].set_value(("reacties.csv", csv, "text/csv"))
+    run(at)
+    assert database.file(made.id, "consultatie") is None  # not chosen: memory only
+
+    run(at, "pages/werkmap.py")
+    at.checkbox(key=f"atlas_wm_keep_{made.id}").check()
+    run(at)
+    assert database.file(made.id, "consultatie")[1] == csv  # this session's upload, kept now
+
+    colleague = run(run(app(werkmap=made.id)), "pages/consultatie.py")
+    assert colleague.session_state["atlas_consultatie_upload"].responses.source == "reacties.csv"
+
+    run(at, "pages/werkmap.py")
+    at.checkbox(key=f"atlas_wm_keep_{made.id}").uncheck()
+    run(at)
+    assert database.file(made.id, "consultatie") is None  # unticking erases it
