@@ -25,7 +25,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from citisens_core.store.bundle import read_bundle, write_bundle
@@ -318,7 +318,7 @@ class Store:
         """A new note on an area (version 1)."""
         with self._session() as session:
             werkmap = self._werkmap(session, werkmap_id)
-            note = _new_note(werkmap, niveau, gebied, tekst)
+            note = _new_note(session, werkmap, niveau, gebied, tekst)
             session.flush()
             return _note(note)
 
@@ -357,7 +357,7 @@ class Store:
             niveau, gebied = (old.niveau, old.gebied) if old is not None else (None, None)
             if niveau is None:
                 raise WerkmapNotFound(f"no note {note_id} in werkmap {werkmap_id!r}")
-            note = _new_note(werkmap, niveau, gebied, tekst)
+            note = _new_note(session, werkmap, niveau, gebied, tekst)
             session.flush()
             return NoteSave(_note(note), conflict=True)
 
@@ -389,7 +389,14 @@ class Store:
     def export_bundle(self, werkmap_id: str) -> bytes:
         """The werkmap as one file (zip) to hand over without a server."""
         with self._session() as session:
-            return write_bundle(self._werkmap(session, werkmap_id))
+            self._werkmap(session, werkmap_id)
+            # everything in three queries instead of one per note
+            werkmap = session.scalars(
+                select(Werkmap).where(Werkmap.id == werkmap_id)
+                .options(selectinload(Werkmap.bestanden),
+                         selectinload(Werkmap.notities).selectinload(Notitie.versies))
+            ).one()
+            return write_bundle(werkmap)
 
     def import_bundle(self, data: bytes, filename: str = "werkmap.zip") -> WerkmapInfo:
         """A new werkmap (with a new id) from an exported file.
@@ -414,12 +421,14 @@ def _name(naam: str) -> str:
     return cleaned or "Naamloze werkmap"
 
 
-def _new_note(werkmap: Werkmap, niveau: str, gebied: str, tekst: str) -> Notitie:
+def _new_note(session: Session, werkmap: Werkmap, niveau: str, gebied: str,
+              tekst: str) -> Notitie:
     moment = now()
-    note = Notitie(niveau=niveau, gebied=gebied, tekst=tekst, versie=1, aangemaakt_op=moment,
-                   bewerkt_op=moment)
-    note.versies.append(NotitieVersie(versie=1, tekst=tekst, bewerkt_op=moment))
-    werkmap.notities.append(note)
+    # added by id, not appended to werkmap.notities, which would load every note first
+    note = Notitie(werkmap_id=werkmap.id, niveau=niveau, gebied=gebied, tekst=tekst, versie=1,
+                   aangemaakt_op=moment, bewerkt_op=moment,
+                   versies=[NotitieVersie(versie=1, tekst=tekst, bewerkt_op=moment)])
+    session.add(note)
     werkmap.bewerkt_op = moment
     return note
 
