@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, SHARE_COLUMNS
-from citisens_core.dutch import interval, number, pct, sentence
+from citisens_core.dutch import GROUP_REMINDER, interval, number, pct, sentence
 
 __all__ = ["GROUP_REMINDER", "KEY_FIGURES", "LEVEL_NAMES", "LEVEL_PLURAL", "demote_headings",
            "figure_label", "figure_value", "interval", "number", "pct", "sentence"]
@@ -39,9 +39,6 @@ KEY_FIGURES: tuple[str, ...] = (
     "woz",
 )
 
-GROUP_REMINDER = (
-    "Profielen zijn schattingen voor groepen huishoudens, nooit een label voor een persoon."
-)
 
 
 def figure_label(column: str) -> str:

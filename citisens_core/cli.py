@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("survey", "fit", "estimate", "download", "advise", "bereik", "panel")
+COMMANDS = ("survey", "fit", "estimate", "download", "advise", "bereik", "panel", "rapport")
 
 
 class CliError(Exception):

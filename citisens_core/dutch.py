@@ -9,6 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+#: The reminder every estimate carries (app, notes, report, presentation).
+GROUP_REMINDER = (
+    "Profielen zijn schattingen voor groepen huishoudens, nooit een label voor een persoon."
+)
+
 
 def _is_missing(value: object) -> bool:
     try:

@@ -13,6 +13,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     || echo "Chromium could not be installed: the browser test will be skipped."
 fi
 
+# The report tests read the PDF back with poppler (pdftotext, pdftoppm).
+if ! command -v pdftotext >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing poppler-utils for the report tests…"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq poppler-utils >/dev/null \
+    || echo "poppler-utils could not be installed: the PDF tests will be skipped."
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # axe-core for the accessibility browser test, pinned with its lockfile (npm registry).

@@ -1,0 +1,79 @@
+"""``rapport``: the area report as PDF for one or more areas of an area file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = ("Write an area report (PDF, A4) for one or more areas: map, mix with intervals, "
+        "characteristics, portraits, advice and sources.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("areas", type=Path, metavar="AREAS_FILE",
+                        help="CBS area file (gpkg, shp, GeoJSON, GML)")
+    parser.add_argument("--code", action="append", required=True,
+                        help="area code, e.g. BU03440101; repeat for several areas")
+    parser.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    parser.add_argument("--thema", default="algemeen", help="theme (default algemeen)")
+    parser.add_argument("--fase", default="ideeen_ophalen", help="phase (default ideeen_ophalen)")
+    parser.add_argument("--trede", default="raadplegen",
+                        help="participation ladder step (default raadplegen)")
+    parser.add_argument("--notities", type=Path,
+                        help="UTF-8 text file with your own knowledge of the area(s), printed "
+                             "as written")
+    parser.add_argument("--model", type=Path,
+                        help="fitted model file (default: the built-in reference model)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from citisens_core.cli import CliError
+    from citisens_core.commands.advise import _check
+    from citisens_core.scheme import load_scheme
+    from citisens_core.strategy import load_rules
+
+    scheme, rules = load_scheme(), load_rules()
+    _check(args.thema, rules.themas, "--thema", CliError)
+    _check(args.fase, rules.fasen, "--fase", CliError)
+    _check(args.trede, scheme.ladder, "--trede", CliError)
+    if not args.areas.exists():
+        raise CliError(f"area file not found: {args.areas}")
+    if args.out.suffix.lower() != ".pdf":
+        raise CliError(f"--out must end in .pdf, got {args.out.name}")
+    notes = ""
+    if args.notities is not None:
+        try:
+            notes = args.notities.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read --notities {args.notities}: {exc}") from exc
+
+    from citisens_core.model import default_model, load_model
+    from citisens_core.report.content import build_report
+    from citisens_core.report.pdf import page_limit, report_pdf
+    from citisens_core.report.source import level_of, report_data_from_file
+
+    codes = list(dict.fromkeys(c.strip().upper().replace(" ", "") for c in args.code))
+    levels = {level_of(c) for c in codes}
+    if len(levels) > 1:
+        raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
+                       "give areas of one level")
+    model = load_model(args.model) if args.model is not None else default_model()
+    data = report_data_from_file(args.areas, levels.pop(), codes, model, scheme)
+    known = set(data.estimates["code"].astype(str))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        sample = ", ".join(sorted(known)[:8])
+        raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
+                       f"e.g. {sample}")
+    key = codes[0] if len(codes) == 1 else "selectie"
+    try:
+        report = build_report(data, codes, scheme, rules, thema=args.thema, fase=args.fase,
+                              trede=args.trede, notes={key: notes})
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    pdf = report_pdf(report, scheme)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pdf)
+    print(f"rapport voor {report.titel} geschreven naar {args.out} "
+          f"(hoogstens {page_limit(report)} pagina's)")
+    return 0
