@@ -1,0 +1,152 @@
+"""The app's side of the council-ready outputs: report PDF and map images as downloads.
+
+The one place where the pages' :class:`~atlas_ui.data.Dataset` meets
+:mod:`citisens_core.report`: :func:`report_data` turns a level of the dataset
+into the report's input. The files are made only when the user clicks a
+download (Streamlit calls the function then, on its own thread), and kept in
+the dataset's memo so a second click is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from atlas_ui.data import Dataset, national_mix, scheme
+from atlas_ui.maps import MODE_DOMINANT, Colouring
+from citisens_core.report.content import (
+    ReportData,
+    build_report,
+    doubtful_codes,
+)
+from citisens_core.report.context import gemeente_borders, label_points
+from citisens_core.report.staticmap import MapSpec, render_map
+from citisens_core.strategy import load_rules
+
+log = logging.getLogger("atlas_ui")
+
+PDF_MIME = "application/pdf"
+IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+# --- the report's input from the app's dataset -----------------------------------------------
+
+
+def report_data(dataset: Dataset, level: str, model: Any) -> ReportData:
+    """One level of the dataset as the report's input (memoised per level and model)."""
+    def compute() -> ReportData:
+        keys = list(model.profile_keys)
+        return ReportData(
+            level=level, areas=dataset.levels[level],
+            estimates=dataset.estimates(level, model), profile_keys=keys,
+            national=national_mix(model),
+            gemeente_mix=lambda code: dataset.gemeente_mix(code, model),
+            source=dataset.bron, credit=_credit(dataset), fictional=dataset.is_demo,
+            year=dataset.jaar, release=None,
+            model_source=getattr(model, "source", "") or "standaardmodel",
+            water=dataset.water, borders=_borders(dataset))
+
+    return dataset.memo(("report-data", level, id(model)), compute)
+
+
+def _credit(dataset: Dataset) -> str:
+    return dataset.attribution + (" (fictief)" if dataset.is_demo else "")
+
+
+def _borders(dataset: Dataset):
+    level = dataset.most_detailed
+    return dataset.memo(("gemeente-borders",), lambda: gemeente_borders(
+        dataset.levels[level], dataset.levels.get("gemeente")))
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+
+def _safe(make: Callable[[], bytes], what: str) -> Callable[[], bytes]:
+    """Run a file maker for a download; on failure hand over a short Dutch PDF/text
+    instead of letting the download thread die without a word."""
+    def run() -> bytes:
+        try:
+            return make()
+        except Exception:  # the download must never take the app down
+            log.exception("making %s failed", what)
+            return (f"Het maken van {what} is mislukt. Probeer een andere keuze of laad de "
+                    "pagina opnieuw.").encode()
+    return run
+
+
+def report_button(dataset: Dataset, level: str, codes: Sequence[str], model: Any, *,
+                  key: str, notes: dict[str, str] | None = None, thema: str = "algemeen",
+                  fase: str = "ideeen_ophalen", trede: str = "raadplegen",
+                  label: str = "Gebiedsrapport (PDF)") -> None:
+    """A download button for the area report of `codes` (made when clicked)."""
+    codes = tuple(str(c) for c in codes)
+    notes = dict(notes or {})
+
+    def make() -> bytes:
+        from citisens_core.report.pdf import report_pdf
+
+        memo_key = ("report-pdf", level, codes, id(model), thema, fase, trede,
+                    tuple(sorted(notes.items())))
+        def compute() -> bytes:
+            sch = scheme()
+            report = build_report(report_data(dataset, level, model), codes, sch,
+                                  load_rules(), thema=thema, fase=fase, trede=trede,
+                                  notes=notes)
+            return report_pdf(report, sch)
+        return dataset.memo(memo_key, compute)
+
+    names = dataset.names(level)
+    stem = _stem([names.get(c, c) for c in codes])
+    st.download_button(label, _safe(make, "het rapport"), file_name=f"gebiedsrapport-{stem}.pdf",
+                       mime=PDF_MIME, key=key, on_click="ignore", width="stretch",
+                       disabled=not codes, icon=":material/picture_as_pdf:",
+                       help="Kaart, samenstelling met intervallen, vier kenmerken, portretten, "
+                            "uw eigen gebiedskennis, advies en bronnen. Eén gebied: "
+                            "hoogstens 2 A4; meerdere: een voorblad en één A4 per gebied.")
+
+
+def map_spec(dataset: Dataset, level: str, gemeente: str, colouring: Colouring, mode: str,
+             model: Any, title: str, highlight: Sequence[str] = ()) -> MapSpec:
+    """The static map of one map view: the same colours and legend as on screen."""
+    inside = dataset.in_gemeente(level, gemeente)
+    table = dataset.levels[level][inside]
+    colours = dict(zip(table["code"].astype(str), colouring.colours, strict=True))
+    doubt = (doubtful_codes(dataset.estimates(level, model)[inside.to_numpy()])
+             if mode == MODE_DOMINANT else frozenset())
+    return MapSpec(
+        areas=table, colours=colours, legend=[(e.colour, e.label) for e in colouring.legend],
+        legend_title=colouring.title, title=title, credit=_credit(dataset),
+        fictional=dataset.is_demo, highlight=tuple(highlight), doubt=doubt,
+        water=dataset.water, borders=_borders(dataset),
+        labels=dataset.memo(("labels", level, gemeente), lambda: label_points(table)))
+
+
+def map_image_buttons(spec: MapSpec, stem: str, key: str) -> None:
+    """Two download buttons: the map view as PNG and as SVG (made when clicked)."""
+    left, right = st.columns(2)
+    for column, fmt in ((left, "png"), (right, "svg")):
+        make = _safe(lambda fmt=fmt: render_map(spec, fmt, dpi=200), "het kaartbeeld")
+        column.download_button(f"Kaartbeeld ({fmt.upper()})", make,
+                               file_name=f"{stem}.{fmt}", mime=IMAGE_MIME[fmt],
+                               key=f"{key}_{fmt}", on_click="ignore", width="stretch",
+                               icon=":material/image:",
+                               help="De kaart met titel, legenda, schaalbalk, noordpijl en "
+                                    "bronvermelding, voor een presentatie of notitie.")
+
+
+def _stem(names: Sequence[str]) -> str:
+    from atlas_ui.advice import file_stem
+
+    if not names:
+        return "gebied"
+    text = names[0] if len(names) == 1 else f"{names[0]} en {len(names) - 1} andere"
+    return file_stem(text, prefix="").strip("-") or "gebied"
+
+
+def notes_by_area(codes: Sequence[str], text: str) -> dict[str, str]:
+    """The notes field of a page belongs to its whole choice: one area, or the selection."""
+    return {(codes[0] if len(codes) == 1 else "selectie"): text} if text.strip() else {}
