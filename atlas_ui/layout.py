@@ -26,6 +26,7 @@ PAGE_STRATEGIE = "pages/strategie.py"
 PAGE_GEGEVENS = "pages/gegevens.py"
 PAGE_CONSULTATIE = "pages/consultatie.py"
 PAGE_PANEL = "pages/panel.py"
+PAGE_PRESENTATIE = "pages/presentatie.py"
 
 CSS = """
 <style>
@@ -41,6 +42,33 @@ CSS = """
   /* a focus ring that is always visible, also on links and custom controls (WCAG 2.4.7) */
   a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,
   [tabindex]:focus-visible { outline: 3px solid #1f5c99 !important; outline-offset: 2px; }
+</style>
+"""
+#: Printing any page: no sidebar, toolbar or buttons; the page's full length, not just
+#: what fits on the screen (Streamlit's main area scrolls inside a fixed-height box).
+PRINT_CSS = """
+<style>
+@media print {
+  @page { size: A4; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stDownloadButton"],
+  [data-testid="stButton"], [data-testid="stElementToolbar"],
+  [data-testid="stSidebarNav"] { display: none !important; }
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stMainBlockContainer"] {
+    position: static !important; overflow: visible !important; height: auto !important;
+    min-height: 0 !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important;
+    padding: 0 !important; }
+  html, body, [class*="css"] { font-size: 11pt !important; }
+  h1 { font-size: 18pt !important; }
+  h1, h2, h3 { break-after: avoid; }
+  [data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stTable"],
+  [data-testid="stImage"], [data-testid="stVerticalBlockBorderWrapper"] {
+    break-inside: avoid; }
+}
 </style>
 """
 
@@ -67,7 +95,7 @@ def guarded(page: Callable[[], None]) -> Callable[[], None]:
 
 def sidebar() -> None:
     """The shared sidebar: current data, attribution, model and the group reminder."""
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(CSS + PRINT_CSS, unsafe_allow_html=True)
     with st.sidebar:
         try:
             dataset = current_dataset()

@@ -18,6 +18,7 @@ import streamlit as st
 from atlas_ui.data import Dataset, national_mix, scheme
 from atlas_ui.maps import MODE_DOMINANT, Colouring
 from citisens_core.report.content import (
+    AreaSection,
     ReportData,
     build_report,
     doubtful_codes,
@@ -125,11 +126,13 @@ def map_spec(dataset: Dataset, level: str, gemeente: str, colouring: Colouring, 
         labels=dataset.memo(("labels", level, gemeente), lambda: label_points(table)))
 
 
-def map_image_buttons(spec: MapSpec, stem: str, key: str) -> None:
-    """Two download buttons: the map view as PNG and as SVG (made when clicked)."""
+def map_image_buttons(spec: MapSpec, stem: str, key: str, png: bytes | None = None) -> None:
+    """Two download buttons: the map view as PNG and as SVG (made when clicked, unless
+    the page already made the PNG)."""
     left, right = st.columns(2)
     for column, fmt in ((left, "png"), (right, "svg")):
-        make = _safe(lambda fmt=fmt: render_map(spec, fmt, dpi=200), "het kaartbeeld")
+        make = (png if fmt == "png" and png is not None else
+                _safe(lambda fmt=fmt: render_map(spec, fmt, dpi=200), "het kaartbeeld"))
         column.download_button(f"Kaartbeeld ({fmt.upper()})", make,
                                file_name=f"{stem}.{fmt}", mime=IMAGE_MIME[fmt],
                                key=f"{key}_{fmt}", on_click="ignore", width="stretch",
@@ -150,3 +153,12 @@ def _stem(names: Sequence[str]) -> str:
 def notes_by_area(codes: Sequence[str], text: str) -> dict[str, str]:
     """The notes field of a page belongs to its whole choice: one area, or the selection."""
     return {(codes[0] if len(codes) == 1 else "selectie"): text} if text.strip() else {}
+
+
+def area_section(dataset: Dataset, level: str, code: str, model: Any) -> AreaSection:
+    """The report's section on one area, with its map (for presentation mode)."""
+    def compute() -> AreaSection:
+        report = build_report(report_data(dataset, level, model), [code], scheme(),
+                              load_rules())
+        return report.sections[0]
+    return dataset.memo(("area-section", level, code, id(model)), compute)

@@ -29,6 +29,7 @@ from atlas_ui.layout import (
 from atlas_ui.panels import CONFIDENCE_TEXT, key_figures_table, notes_field
 from atlas_ui.report import analysis_csv, analysis_markdown, analysis_table
 from atlas_ui.state import area_key
+from atlas_ui.reporting import notes_by_area, report_button
 
 PORTRAIT_THRESHOLD = 0.10
 
@@ -158,13 +159,17 @@ def page():
     markdown = analysis_markdown(
         title, mix, references, sch, confidence=confidence, sources=sources,
         completeness=completeness, notes=notes, attribution=dataset.attribution, figures=figures)
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     filename = "gebiedsanalyse-" + "-".join(codes[:3])
     c1.download_button("Download analyse (CSV)", analysis_csv(table_out, title, notes),
                        file_name=f"{filename}.csv", mime="text/csv", width="stretch")
     c2.download_button("Download analyse (Markdown)", markdown.encode("utf-8"),
                        file_name=f"{filename}.md", mime="text/markdown",
                        width="stretch")
+    with c3:
+        report_button(dataset, level, list(usable["code"]), model, key="atlas_an_rapport",
+                      notes=notes_by_area(list(usable["code"]), notes),
+                      label="Download rapport (PDF)")
     attribution(dataset)
 
 

@@ -25,6 +25,7 @@ from atlas_ui.layout import (
 )
 from atlas_ui.panels import key_figures_table, own_series
 from atlas_ui.state import area_key
+from atlas_ui.reporting import report_button
 
 MAX_AREAS = 4
 HIGHLIGHT = "background-color: #fde9b6; font-weight: 700"
@@ -118,6 +119,8 @@ def page():
             f"{labels[r['code']]}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
         for _, r in rows.iterrows():
             st.caption(f"Bronnen {labels[r['code']]}: {r['bronnen']}")
+    report_button(dataset, level, list(rows["code"]), model, key="atlas_cmp_rapport",
+                  label="Rapport van deze gebieden (PDF: voorblad en één pagina per gebied)")
     attribution(dataset)
 
 
