@@ -8,21 +8,16 @@ scores on its own.
 
 from __future__ import annotations
 
-import io
-import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
 import geopandas as gpd
 import pandas as pd
-from PIL import Image, ImageDraw, ImageFont
-from shapely.geometry import box
 
 from atlas_ui.charts import FONT_SIZE, SERIES_COLOURS, styled
-from atlas_ui.classify import NO_DATA_HEX, hex_to_rgba
 from atlas_ui.format import number, pct
 from atlas_ui.maps import MODE_DOMINANT, MapLayer, fit_view, map_layer
 from citisens_core.atlas import AreaSet
@@ -276,125 +271,3 @@ def _dominant_layer(dataset: AreaSet, level: str, model: Any, scheme: Scheme) ->
     """The whole level coloured by the most common profile: the Kaart page's opening
     layer, so the memo (and the server's warm-up) serve both pages."""
     return map_layer(dataset, level, "", MODE_DOMINANT, None, model, scheme)
-
-
-def _hex_rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(hex_to_rgba(colour)[:3])  # type: ignore[return-value]
-
-
-def _polygons(geom: Any) -> list[Any]:
-    if geom is None or geom.is_empty:
-        return []
-    if geom.geom_type == "Polygon":
-        return [geom]
-    return [g for part in getattr(geom, "geoms", []) for g in _polygons(part)]
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    """DejaVu Sans when installed (it has every Dutch character and the dash), else Pillow's."""
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def _drawable(text: str, font: Any) -> str:
-    """Replace characters the font lacks (Pillow's fallback font has no em dash)."""
-    if isinstance(font, ImageFont.FreeTypeFont) and "DejaVu" in (font.getname()[0] or ""):
-        return text
-    return text.replace("\u2014", "-").replace("\u2013", "-")
-
-
-def map_extract_png(table: gpd.GeoDataFrame, colours: Mapping[str, str], codes: Sequence[str],
-                    caption: str, legend: Sequence[tuple[str, str]] = (),
-                    size: tuple[int, int] = (900, 460)) -> bytes:
-    """A PNG of the chosen areas and their surroundings, for the downloadable note.
-
-    Areas are filled with their colour (most common profile), the chosen areas are
-    outlined in black, and `caption` (the attribution) is written at the bottom.
-    Drawn with Pillow at double size and scaled down, so edges are smooth.
-
-    Parameters
-    ----------
-    table : geopandas.GeoDataFrame
-        The level's areas in WGS84.
-    colours : mapping
-        Area code → fill colour ("#rrggbb"); areas not in it are drawn grey.
-    codes : sequence of str
-        The chosen areas.
-    caption : str
-    legend : sequence of (colour, label)
-        Legend entries; only those whose colour is on the map are drawn, at the right.
-    size : (int, int)
-        Width and height in pixels.
-
-    Returns
-    -------
-    bytes
-        PNG data.
-    """
-    scale = 2
-    panel = 230 * scale if legend else 0  # legend column at the right
-    width, height = size[0] * scale - panel, size[1] * scale
-    band = 30 * scale  # caption strip
-    minx, miny, maxx, maxy = _padded(selection_bounds(table, codes), 0.35)
-    lat = math.radians((miny + maxy) / 2)
-    sx = (maxx - minx) * math.cos(lat)
-    sy = maxy - miny
-    factor = min(width / sx, (height - band) / sy)
-    ox = (width - sx * factor) / 2
-    oy = (height - band - sy * factor) / 2
-
-    def project(coords: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
-        return [(ox + (x - minx) * math.cos(lat) * factor, oy + (maxy - y) * factor)
-                for x, y, *_ in coords]
-
-    image = Image.new("RGB", (width + panel, height), "white")
-    draw = ImageDraw.Draw(image)
-    frame = box(minx, miny, maxx, maxy)
-    visible = table[table.geometry.notna() & table.intersects(frame)]
-    chosen = set(map(str, codes))
-    outlines = []
-    for code, geom in zip(visible["code"].astype(str), visible.geometry, strict=True):
-        fill = _hex_rgb(colours.get(code, NO_DATA_HEX))
-        for poly in _polygons(geom):
-            mask = Image.new("L", image.size, 0)
-            mask_draw = ImageDraw.Draw(mask)
-            mask_draw.polygon(project(poly.exterior.coords), fill=255)
-            for hole in poly.interiors:  # holes stay transparent: enclaves show through
-                mask_draw.polygon(project(hole.coords), fill=0)
-            image.paste(fill, mask=mask)
-            draw.line(project(poly.exterior.coords), fill="white", width=2 * scale)
-            if code in chosen:
-                outlines.append(project(poly.exterior.coords))
-    for ring in outlines:
-        draw.line(ring, fill="black", width=3 * scale, joint="curve")
-    draw.rectangle((0, height - band, width + panel, height), fill="white")
-    draw.rectangle((width, 0, width + panel, height), fill="white")
-    font = _font(12 * scale)
-    draw.text((8 * scale, height - band + 8 * scale), _drawable(caption, font), fill=(40, 40, 40),
-              font=font)
-    shown = {colours.get(c, NO_DATA_HEX).lower() for c in visible["code"].astype(str)}
-    y = 10 * scale
-    entries = [(c, label) for c, label in legend if c.lower() in shown]
-    if entries:
-        draw.text((width + 10 * scale, y), "Meest voorkomend profiel", fill="black",
-                  font=_font(12 * scale))
-        y += 24 * scale
-    for colour, label in entries:
-        draw.rectangle((width + 10 * scale, y, width + 28 * scale, y + 14 * scale),
-                       fill=_hex_rgb(colour), outline=(80, 80, 80))
-        draw.text((width + 34 * scale, y), _drawable(label, font), fill=(30, 30, 30), font=font)
-        y += 22 * scale
-    image = image.resize(size, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
-def area_colours(dataset: AreaSet, level: str, model: Any, scheme: Scheme) -> dict[str, str]:
-    """Area code → colour of its most common profile (grey without an estimate)."""
-    colouring = _dominant_layer(dataset, level, model, scheme).colouring
-    est = dataset.estimates(level, model)
-    return dict(zip(est["code"].astype(str), colouring.colours, strict=True))
-

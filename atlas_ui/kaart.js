@@ -7,6 +7,9 @@
 //                Stored here by id, rendered as nothing.
 //   "kaart":     the map itself: per area a colour and texts, the selection,
 //                the view. Small; redrawn without rebuilding the polygons.
+//   "context":   what makes the map recognisable (atlas_ui/mapcontext.py): water,
+//                gemeente borders and names from the CBS file; sent once, like
+//                the geometry. The optional PDOK base map is a tile URL in "kaart".
 
 const store = (window.__atlasKaart ??= { geometry: new Map(), waiting: new Map(), deck: null });
 const KEEP_GEOMETRIES = 4;
@@ -59,6 +62,55 @@ function storeGeometry(data) {
   store.waiting.delete(data.id);
 }
 
+function storeContext(data) {
+  store.context ??= new Map();
+  store.context.set(data.id, data);
+  for (const resolve of store.waiting.get(`context:${data.id}`) ?? []) resolve(data);
+  store.waiting.delete(`context:${data.id}`);
+}
+
+function context(id) {
+  if (!id) return Promise.resolve(null);
+  if (store.context?.has(id)) return Promise.resolve(store.context.get(id));
+  return new Promise((resolve) => {
+    store.waiting.set(`context:${id}`, [...(store.waiting.get(`context:${id}`) ?? []), resolve]);
+  });
+}
+
+// Base map (below the areas), water (below), gemeente borders and names (above).
+// Each name layer carries the zooms at which it is readable (see layerFilter).
+function contextLayers(deck, ctx, tiles) {
+  const below = [], above = [];
+  if (tiles) {
+    below.push(new deck.TileLayer({
+      id: "achtergrond", data: tiles, minZoom: 6, maxZoom: 19, tileSize: 256,
+      renderSubLayers: (props) => {
+        const [[west, south], [east, north]] = props.tile.boundingBox;
+        return new deck.BitmapLayer(props, { data: null, image: props.data, bounds: [west, south, east, north] });
+      },
+    }));
+  }
+  if (ctx?.water) {
+    below.push(new deck.GeoJsonLayer({ id: "water", data: ctx.water, filled: true, stroked: false, getFillColor: ctx.waterkleur }));
+  }
+  if (ctx?.grenzen) {
+    above.push(new deck.GeoJsonLayer({
+      id: "gemeentegrenzen", data: ctx.grenzen, filled: false, stroked: true,
+      getLineColor: [40, 40, 40, 230], lineWidthUnits: "pixels", getLineWidth: 2.2,
+    }));
+  }
+  for (const names of ctx?.namen ?? []) {
+    above.push(new deck.TextLayer({
+      id: names.id, data: names.punten, getPosition: (d) => [d[0], d[1]], getText: (d) => d[2],
+      getSize: names.grootte, fontWeight: names.vet ? 700 : 400, getColor: [0, 0, 0, 255],
+      fontFamily: "DejaVu Sans, Source Sans Pro, sans-serif", characterSet: names.tekens,
+      fontSettings: { sdf: true }, outlineWidth: 3, outlineColor: [255, 255, 255, 235],
+    }));
+  }
+  const zooms = Object.fromEntries((ctx?.namen ?? []).map((n) => [n.id, [n.van, n.tot]]));
+  return { below, above, zooms };
+}
+
 function geometry(id) {
   if (store.geometry.has(id)) return Promise.resolve(store.geometry.get(id));
   return new Promise((resolve) => {
@@ -96,6 +148,7 @@ function layers(deck, geo, data) {
       lineWidthUnits: "pixels",
       getLineWidth: line.breedte,
       pickable: true,
+      opacity: data.achtergrond ? 0.72 : 1, // the base map shows through
       autoHighlight: true,
       highlightColor: [255, 255, 255, 90],
       updateTriggers: { getFillColor: data.versie },
@@ -121,10 +174,17 @@ async function drawMap(root, data, setTriggerValue) {
   root.__latest = data;
   const deck = await loadDeck(data.deck_url);
   const geo = await geometry(data.geometrie);
+  const ctx = await context(data.context);
   if (root.__latest !== data) return; // a newer rerun arrived meanwhile
   const tables = [data.kleuren, geo.props];
+  const extra = contextLayers(deck, ctx, data.achtergrond);
   const props = {
-    layers: layers(deck, geo, data),
+    layers: [...extra.below, ...layers(deck, geo, data), ...extra.above],
+    // names only at the zooms where they can be read
+    layerFilter: ({ layer, viewport }) => {
+      const range = extra.zooms[layer.id];
+      return !range || (viewport.zoom >= range[0] && viewport.zoom < range[1]);
+    },
     getTooltip: ({ object }) => object && {
       html: data.tooltip.replace(/\{(\w+)\}/g, (_, name) => escape(field(tables, name, object.f))),
       style: data.tooltip_stijl,
@@ -154,6 +214,10 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (data.rol === "geometrie") {
     storeGeometry(data);
+    return undefined;
+  }
+  if (data.rol === "context") {
+    storeContext(data);
     return undefined;
   }
   let root = parentElement.querySelector(".atlas-kaart");

@@ -1,189 +1,123 @@
-"""Layers that make the in-browser map recognisable: water, gemeente borders, names and,
-when the user switches it on, the PDOK BRT-Achtergrondkaart.
+"""What makes the in-browser map recognisable: water, gemeente borders and names from
+the CBS file itself, and the PDOK BRT-Achtergrondkaart when the user switches it on.
 
-Water, borders and names come from the CBS file itself, so they work offline.
-The base map is off by default: with it off the page makes no request to an
-outside host (our privacy rule), and the CBS layers already show where one is.
-Switched on, the browser fetches one image of the BRT-Achtergrondkaart from
-PDOK's WMS for the mapped gemeente.
+Water, borders and names work offline. The base map is off by default: with it
+off the page makes no request to an outside host (our privacy rule), and the
+CBS layers already show where one is. Switched on, the browser fetches tiles of
+the BRT-Achtergrondkaart from PDOK.
 
-These functions only build :class:`pydeck.Layer` objects; :func:`atlas_ui.maps.build_deck`
-draws them below (base map, water) and above (borders, names) the choropleth.
+:func:`map_context` builds plain data; ``kaart.js`` draws it (role "context",
+sent once per view like the geometry). Names carry the zooms at which they are
+readable: the wijk names at the overview, the buurt names once zoomed in.
 """
 
 from __future__ import annotations
 
-import math
-from urllib.parse import urlencode
+import hashlib
+import json
 
 import geopandas as gpd
-import pydeck as pdk
 import streamlit as st
 
-from atlas_ui.data import Dataset
+from atlas_ui.layout import keep, remember
 from atlas_ui.maps import fit_view
+from atlas_ui.state import KEPT_KEY, session_key
+from citisens_core.atlas import AreaSet
 from citisens_core.report.context import gemeente_borders, label_points
 from citisens_core.report.staticmap import WATER_COLOUR
 
-BASEMAP_KEY = "atlas_basemap"
-#: PDOK's WMS of the BRT-Achtergrondkaart (Kadaster, CC BY 4.0), layer "standaard".
-PDOK_BRT_WMS = "https://service.pdok.nl/brt/achtergrondkaart/wms/v2_0"
+BASEMAP_KEY = session_key("achtergrondkaart")
+#: PDOK's WMTS of the BRT-Achtergrondkaart (Kadaster, CC BY 4.0), Web Mercator tiles.
+PDOK_BRT_TILES = ("https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/"
+                  "EPSG:3857/{z}/{x}/{y}.png")
 BASEMAP_CREDIT = "Achtergrond: BRT-Achtergrondkaart, © Kadaster (PDOK)"
-#: Up to this many areas every name is shown; beyond it only when zoomed in.
+#: Up to this many areas every name shows at every zoom.
 FIXED_LABELS = 25
-#: Zoom levels beyond the gemeente overview from which the names of many areas fit.
+#: Zoom levels beyond the overview from which the names of many areas fit.
 ZOOM_FOR_NAMES = 1.0
+#: More names than this are not sent (a national view): only the larger areas' names.
+MAX_NAMES = 4000
+#: Border simplification in degrees (~30 m): borders are context, not the data.
+BORDER_TOLERANCE = 0.0003
 
 
 def basemap_toggle() -> bool:
-    """The switch for the PDOK base map; its state is shared by every map of the session."""
-    return st.toggle(
-        "Achtergrondkaart (PDOK)", key=BASEMAP_KEY, value=st.session_state.get(BASEMAP_KEY, False),
+    """The switch for the PDOK base map; one setting for the whole session."""
+    remember(BASEMAP_KEY, False)
+    on = st.toggle(
+        "Achtergrondkaart (PDOK)", key=BASEMAP_KEY,
         help="Toont straten en plaatsen van de BRT-Achtergrondkaart van het Kadaster. Uw "
              "browser haalt die dan op bij PDOK (service.pdok.nl). Uit: de kaart doet geen "
              "enkel verzoek naar buiten; water, gemeentegrenzen en namen komen dan uit de "
              "CBS-gegevens zelf.")
+    keep(BASEMAP_KEY)
+    return on
 
 
-def basemap_layer(bounds: tuple[float, float, float, float], pixels: int = 2048) -> pdk.Layer:
-    """One BRT-Achtergrondkaart image (WMS GetMap in Web Mercator) covering `bounds`.
-
-    A single image instead of tiles: pydeck's JSON cannot express the tile layer's
-    image sub-layer, and one 2048-pixel image is sharp at the zooms a gemeente needs.
-    """
-    minx, miny, maxx, maxy = _padded(bounds)
-    x0, y0 = _mercator(minx, miny)
-    x1, y1 = _mercator(maxx, maxy)
-    ratio = (y1 - y0) / max(x1 - x0, 1.0)
-    width = pixels if ratio <= 1 else max(int(pixels / ratio), 256)
-    height = max(int(width * ratio), 256)
-    query = urlencode({"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap",
-                       "LAYERS": "standaard", "STYLES": "", "CRS": "EPSG:3857",
-                       "BBOX": f"{x0:.1f},{y0:.1f},{x1:.1f},{y1:.1f}", "WIDTH": width,
-                       "HEIGHT": height, "FORMAT": "image/png"})
-    return pdk.Layer("BitmapLayer", id="achtergrond", image=_literal(f"{PDOK_BRT_WMS}?{query}"),
-                     bounds=[minx, miny, maxx, maxy], pickable=False)
+def basemap_on() -> bool:
+    """The switch's last setting, for maps on pages that do not draw the switch."""
+    return bool(st.session_state.get(KEPT_KEY, {}).get(BASEMAP_KEY, False))
 
 
-def water_layer(dataset: Dataset) -> pdk.Layer | None:
-    """The file's water (CBS ``water = "JA"`` rows), light blue, below the areas."""
-    if dataset.water is None or not len(dataset.water):
+def basemap_url(on: bool) -> str | None:
+    """The tile URL template for ``kaart.js`` when the base map is on."""
+    return PDOK_BRT_TILES if on else None
+
+
+def map_context(dataset: AreaSet, level: str, gemeente: str) -> dict:
+    """Water, borders and names of one map view, as ``kaart.js`` reads them (memoised)."""
+    def compute() -> dict:
+        inside = dataset.in_gemeente(level, gemeente)
+        table = dataset.levels[level][inside]
+        overview = fit_view(tuple(table.total_bounds))["zoom"]
+        context = {"rol": "context", "waterkleur": [*_rgb(WATER_COLOUR), 255],
+                   "water": _geojson(dataset.water), "grenzen": _borders(dataset, table),
+                   "namen": _names(dataset, level, gemeente, table, overview)}
+        digest = hashlib.blake2b(json.dumps(context, sort_keys=True).encode(), digest_size=12)
+        return {**context, "id": digest.hexdigest()}
+
+    return dataset.memo(("kaartcontext", level, gemeente), compute)
+
+
+def _names(dataset: AreaSet, level: str, gemeente: str, table: gpd.GeoDataFrame,
+           overview: float) -> list[dict]:
+    many = len(table) > FIXED_LABELS
+    out = []
+    if len(table) <= MAX_NAMES:
+        out.append(_name_layer(f"namen-{level}", label_points(table), size=13,
+                               zooms=(overview + ZOOM_FOR_NAMES, 99) if many else (0, 99)))
+    if many and level in ("buurt", "pc4", "pc6") and "wijk" in dataset.levels:
+        wijken = dataset.levels["wijk"][dataset.in_gemeente("wijk", gemeente)]
+        if len(wijken) <= MAX_NAMES:
+            out.append(_name_layer("namen-wijk", label_points(wijken), size=15, bold=True,
+                                   zooms=(0, overview + ZOOM_FOR_NAMES)))
+    return [layer for layer in out if layer["punten"]]
+
+
+def _name_layer(layer_id: str, points: gpd.GeoDataFrame, size: int, zooms: tuple,
+                bold: bool = False) -> dict:
+    rows = [[round(p.geometry.x, 6), round(p.geometry.y, 6), p.naam]
+            for p in points.itertuples(index=False)]
+    # the names carry ë, ï, é and the like, beyond deck.gl's default ASCII atlas
+    characters = "".join(sorted({ch for row in rows for ch in row[2]}))
+    return {"id": layer_id, "punten": rows, "grootte": size, "vet": bold, "tekens": characters,
+            "van": round(zooms[0], 2), "tot": round(zooms[1], 2)}
+
+
+def _borders(dataset: AreaSet, table: gpd.GeoDataFrame) -> dict | None:
+    gemeenten = dataset.levels.get("gemeente")
+    if gemeenten is not None and "gemeentecode" in table:
+        shown = set(table["gemeentecode"].dropna().astype(str))
+        gemeenten = gemeenten[gemeenten["code"].astype(str).isin(shown)]
+    borders = gemeente_borders(table, gemeenten)
+    return _geojson(borders.simplify(BORDER_TOLERANCE)) if len(borders) else None
+
+
+def _geojson(series: gpd.GeoSeries | None) -> dict | None:
+    if series is None or not len(series):
         return None
-    data = dataset.memo(("water-geojson",), lambda: _geojson(dataset.water))
-    rgb = [int(WATER_COLOUR[i:i + 2], 16) for i in (1, 3, 5)]
-    return pdk.Layer("GeoJsonLayer", id="water", data=data, pickable=False, stroked=False,
-                     filled=True, get_fill_color=[*rgb, 255])
+    return json.loads(series.to_crs("EPSG:4326").to_json(to_wgs84=False))
 
 
-def border_layer(dataset: Dataset) -> pdk.Layer | None:
-    """Gemeente borders as dark lines above the areas."""
-    def compute() -> dict | None:
-        level = dataset.most_detailed
-        borders = gemeente_borders(dataset.levels[level], dataset.levels.get("gemeente"))
-        return _geojson(borders) if len(borders) else None
-
-    data = dataset.memo(("borders-geojson",), compute)
-    if data is None:
-        return None
-    return pdk.Layer("GeoJsonLayer", id="gemeentegrenzen", data=data, pickable=False,
-                     stroked=True, filled=False, get_line_color=[40, 40, 40, 230],
-                     line_width_min_pixels=2.2)
-
-
-def label_layers(dataset: Dataset, level: str, gemeente: str, view: dict | None = None,
-                 overview_zoom: float | None = None) -> list[pdk.Layer]:
-    """Names where they can be read.
-
-    Up to ``FIXED_LABELS`` mapped areas: every name. More (the buurten of a town):
-    at the overview the wijk names only; once the map is zoomed to a part of the
-    gemeente (a search, a selection) the names of the areas in view. The choice is
-    made when the page draws: deck.gl cannot switch layers by zoom from pydeck's JSON.
-    """
-    inside = dataset.in_gemeente(level, gemeente)
-    points = dataset.memo(("label-points", level, gemeente),
-                          lambda: label_points(dataset.levels[level][inside]))
-    zoomed = (view is not None and overview_zoom is not None
-              and view["zoom"] >= overview_zoom + ZOOM_FOR_NAMES)
-    layers = []
-    if len(points) <= FIXED_LABELS or zoomed:
-        shown = points if len(points) <= FIXED_LABELS else _in_view(points, view)
-        layers.append(_text_layer(shown, f"namen-{level}", size=13))
-    if level in ("buurt", "pc4", "pc6") and "wijk" in dataset.levels and not zoomed:
-        wijk_inside = dataset.in_gemeente("wijk", gemeente)
-        wijken = dataset.memo(("label-points", "wijk", gemeente),
-                              lambda: label_points(dataset.levels["wijk"][wijk_inside]))
-        if len(wijken) <= FIXED_LABELS * 2:
-            layers.append(_text_layer(wijken, "namen-wijk", size=15, bold=True))
-    return [layer for layer in layers if layer is not None]
-
-
-def _in_view(points: gpd.GeoDataFrame, view: dict | None, width_px: int = 900,
-             height_px: int = 650) -> gpd.GeoDataFrame:
-    """The label points inside a view (deck.gl: zoom 0 shows 360° in 512 pixels)."""
-    if view is None:
-        return points
-    degrees = 360 / (512 * 2 ** view["zoom"])
-    dx = width_px / 2 * degrees
-    dy = height_px / 2 * degrees * math.cos(math.radians(view["latitude"]))
-    x, y = points.geometry.x, points.geometry.y
-    keep = (x.between(view["longitude"] - dx, view["longitude"] + dx)
-            & y.between(view["latitude"] - dy, view["latitude"] + dy))
-    return points[keep]
-
-
-def _text_layer(points: gpd.GeoDataFrame, layer_id: str, size: int, bold: bool = False
-                ) -> pdk.Layer | None:
-    if points.empty:
-        return None
-    data = [{"naam": row.naam, "positie": [round(row.geometry.x, 6), round(row.geometry.y, 6)]}
-            for row in points.itertuples(index=False)]
-    # every string prop as a literal: pydeck turns bare strings into expressions
-    return pdk.Layer("TextLayer", id=layer_id, data=data, get_position="positie",
-                     get_text="naam", get_size=size, get_color=[0, 0, 0, 255],
-                     pickable=False, font_weight=700 if bold else 400,
-                     font_family=_literal("DejaVu Sans, Source Sans Pro, sans-serif"),
-                     font_settings={"sdf": True}, outline_width=3,
-                     outline_color=[255, 255, 255, 235],
-                     # the names carry ë, ï, é and the like, beyond deck.gl's ASCII atlas
-                     character_set=_literal("".join(sorted({ch for row in data
-                                                            for ch in row["naam"]}))))
-
-
-def context_layers(dataset: Dataset, level: str, gemeente: str, basemap: bool,
-                   bounds: tuple[float, float, float, float], view: dict | None = None
-                   ) -> tuple[list[pdk.Layer], list[pdk.Layer]]:
-    """(below, above) the choropleth: base map and water; borders and names.
-
-    `bounds` are the mapped areas' (the base map covers them); `view` is the map's
-    current view, which decides which names are readable.
-    """
-    below = [basemap_layer(bounds)] if basemap else []
-    water = water_layer(dataset)
-    if water is not None:
-        below.append(water)
-    above = [layer for layer in (border_layer(dataset),) if layer is not None]
-    above += label_layers(dataset, level, gemeente, view, fit_view(bounds)["zoom"])
-    return below, above
-
-
-def _literal(text: str) -> str:
-    """A string prop as a literal: pydeck reads bare strings as expressions and strips a
-    surrounding pair of double quotes (with every other double quote, so none may stay)."""
-    return '"' + text.replace('"', "") + '"'
-
-
-def _geojson(series: gpd.GeoSeries) -> dict:
-    return series.to_crs("EPSG:4326").__geo_interface__
-
-
-def _mercator(lon: float, lat: float) -> tuple[float, float]:
-    radius = 6378137.0
-    x = math.radians(lon) * radius
-    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius
-    return x, y
-
-
-def _padded(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    minx, miny, maxx, maxy = bounds
-    dx, dy = (maxx - minx) * 0.3 + 0.01, (maxy - miny) * 0.3 + 0.01
-    return minx - dx, miny - dy, maxx + dx, maxy + dy
+def _rgb(colour: str) -> list[int]:
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]

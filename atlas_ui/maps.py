@@ -386,7 +386,8 @@ def map_layer(dataset, level: str, gemeente: str, mode: str, param: str | None, 
 
 def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: str,
              height: int = MAP_HEIGHT, on_click: Callable[[], None] | None = None,
-             description: str | None = None) -> None:
+             description: str | None = None, context: dict | None = None,
+             basemap: str | None = None) -> None:
     """Draw the map: the geometry (sent once, see the module docstring), then the layer.
 
     Parameters
@@ -407,10 +408,16 @@ def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: 
     description : str, optional
         The map's text alternative for screen readers (e.g. a summary of what it
         shows); by default its colouring.
+    context : dict, optional
+        Water, borders and names (:func:`atlas_ui.mapcontext.map_context`), sent once.
+    basemap : str, optional
+        Tile URL template of a base map the user switched on (none by default).
     """
     geometry = layer.geometry
     _kaart(key=f"{key}_geometrie", data={"rol": "geometrie", "id": geometry.id,
                                           **geometry.arrays, "eigenschappen": geometry.properties})
+    if context is not None:
+        _kaart(key=f"{key}_context", data=context)
     colours = layer.properties[["r", "g", "b", "a"]].to_numpy()
     tooltip = TOOLTIP_HTML.replace("{waarde_label}", html.escape(layer.colouring.title))
     _kaart(key=key, data={
@@ -419,6 +426,7 @@ def draw_map(layer: MapLayer, view: dict, selected: Sequence[str] = (), *, key: 
         "selectie": [str(c) for c in selected], "view": view, "laag": LAYER_ID,
         "tooltip": tooltip, "tooltip_stijl": TOOLTIP_STYLE, "lijn": AREA_LINE,
         "hoogte": height, "deck_url": DECK_URL,
+        "context": context["id"] if context else None, "achtergrond": basemap,
         "beschrijving": description or f"Kaart: {layer.colouring.title.lower()} per gebied",
     }, on_klik_change=on_click or _no_callback)
 

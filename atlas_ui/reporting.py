@@ -1,10 +1,8 @@
 """The app's side of the council-ready outputs: report PDF and map images as downloads.
 
-The one place where the pages' :class:`~atlas_ui.data.Dataset` meets
-:mod:`citisens_core.report`: :func:`report_data` turns a level of the dataset
-into the report's input. The files are made only when the user clicks a
-download (Streamlit calls the function then, on its own thread), and kept in
-the dataset's memo so a second click is instant.
+The pages reach :mod:`citisens_core.report` only through here. The files are
+made when the user clicks a download (Streamlit calls the function then, on its
+own thread) and kept in the area set's memo, so a second click is instant.
 """
 
 from __future__ import annotations
@@ -15,15 +13,18 @@ from typing import Any
 
 import streamlit as st
 
-from atlas_ui.data import Dataset, national_mix, scheme
+from atlas_ui.data import scheme
 from atlas_ui.maps import MODE_DOMINANT, Colouring
+from citisens_core.atlas import AreaSet, model_fingerprint
 from citisens_core.report.content import (
     AreaSection,
     ReportData,
     build_report,
+    dominant_colours,
     doubtful_codes,
 )
 from citisens_core.report.context import gemeente_borders, label_points
+from citisens_core.report.source import report_data as core_report_data
 from citisens_core.report.staticmap import MapSpec, render_map
 from citisens_core.strategy import load_rules
 
@@ -33,41 +34,25 @@ PDF_MIME = "application/pdf"
 IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-# --- the report's input from the app's dataset -----------------------------------------------
+# --- the report's input from the app's area set ---------------------------------------------
 
 
-def report_data(dataset: Dataset, level: str, model: Any) -> ReportData:
-    """One level of the dataset as the report's input (memoised per level and model)."""
-    def compute() -> ReportData:
-        keys = list(model.profile_keys)
-        return ReportData(
-            level=level, areas=dataset.levels[level],
-            estimates=dataset.estimates(level, model), profile_keys=keys,
-            national=national_mix(model),
-            gemeente_mix=lambda code: dataset.gemeente_mix(code, model),
-            source=dataset.bron, credit=_credit(dataset), fictional=dataset.is_demo,
-            year=dataset.jaar, release=None,
-            model_source=getattr(model, "source", "") or "standaardmodel",
-            water=dataset.water, borders=_borders(dataset))
-
-    return dataset.memo(("report-data", level, id(model)), compute)
+def report_data(dataset: AreaSet, level: str, model: Any) -> ReportData:
+    """One level of the area set as the report's input (see :mod:`citisens_core.report`)."""
+    return core_report_data(dataset, level, model, scheme())
 
 
-def _credit(dataset: Dataset) -> str:
-    return dataset.attribution + (" (fictief)" if dataset.is_demo else "")
-
-
-def _borders(dataset: Dataset):
-    level = dataset.most_detailed
-    return dataset.memo(("gemeente-borders",), lambda: gemeente_borders(
-        dataset.levels[level], dataset.levels.get("gemeente")))
+def _borders(dataset: AreaSet):
+    """Gemeente borders of the area set (the same memo the report uses)."""
+    return dataset.memo(("gemeentegrenzen",), lambda: gemeente_borders(
+        dataset.levels[dataset.most_detailed], dataset.levels.get("gemeente")))
 
 
 # --- downloads ---------------------------------------------------------------------------
 
 
 def _safe(make: Callable[[], bytes], what: str) -> Callable[[], bytes]:
-    """Run a file maker for a download; on failure hand over a short Dutch PDF/text
+    """Run a file maker for a download; on failure hand over a short Dutch text
     instead of letting the download thread die without a word."""
     def run() -> bytes:
         try:
@@ -79,7 +64,7 @@ def _safe(make: Callable[[], bytes], what: str) -> Callable[[], bytes]:
     return run
 
 
-def report_button(dataset: Dataset, level: str, codes: Sequence[str], model: Any, *,
+def report_button(dataset: AreaSet, level: str, codes: Sequence[str], model: Any, *,
                   key: str, notes: dict[str, str] | None = None, thema: str = "algemeen",
                   fase: str = "ideeen_ophalen", trede: str = "raadplegen",
                   label: str = "Gebiedsrapport (PDF)") -> None:
@@ -90,7 +75,7 @@ def report_button(dataset: Dataset, level: str, codes: Sequence[str], model: Any
     def make() -> bytes:
         from citisens_core.report.pdf import report_pdf
 
-        memo_key = ("report-pdf", level, codes, id(model), thema, fase, trede,
+        memo_key = ("rapport-pdf", level, codes, model_fingerprint(model), thema, fase, trede,
                     tuple(sorted(notes.items())))
         def compute() -> bytes:
             sch = scheme()
@@ -110,7 +95,7 @@ def report_button(dataset: Dataset, level: str, codes: Sequence[str], model: Any
                             "hoogstens 2 A4; meerdere: een voorblad en één A4 per gebied.")
 
 
-def map_spec(dataset: Dataset, level: str, gemeente: str, colouring: Colouring, mode: str,
+def map_spec(dataset: AreaSet, level: str, gemeente: str, colouring: Colouring, mode: str,
              model: Any, title: str, highlight: Sequence[str] = ()) -> MapSpec:
     """The static map of one map view: the same colours and legend as on screen."""
     inside = dataset.in_gemeente(level, gemeente)
@@ -120,10 +105,24 @@ def map_spec(dataset: Dataset, level: str, gemeente: str, colouring: Colouring, 
              if mode == MODE_DOMINANT else frozenset())
     return MapSpec(
         areas=table, colours=colours, legend=[(e.colour, e.label) for e in colouring.legend],
-        legend_title=colouring.title, title=title, credit=_credit(dataset),
-        fictional=dataset.is_demo, highlight=tuple(highlight), doubt=doubt,
+        legend_title=colouring.title, title=title, credit=dataset.attribution,
+        fictional=dataset.fictief, highlight=tuple(highlight), doubt=doubt,
         water=dataset.water, borders=_borders(dataset),
-        labels=dataset.memo(("labels", level, gemeente), lambda: label_points(table)))
+        labels=dataset.memo(("naampunten", level, gemeente), lambda: label_points(table)))
+
+
+def dominant_map_spec(dataset: AreaSet, level: str, model: Any, title: str,
+                      highlight: Sequence[str]) -> MapSpec:
+    """The static map of a level coloured by the most common profile, zoomed to `highlight`."""
+    est = dataset.estimates(level, model)
+    colours, legend = dominant_colours(est, scheme())
+    return MapSpec(
+        areas=dataset.levels[level], colours=colours, legend=legend,
+        legend_title="Meest voorkomend profiel", title=title, credit=dataset.attribution,
+        fictional=dataset.fictief, highlight=tuple(highlight), doubt=doubtful_codes(est),
+        water=dataset.water, borders=_borders(dataset),
+        labels=dataset.memo(("naampunten", level, ""),
+                            lambda: label_points(dataset.levels[level])))
 
 
 def map_image_buttons(spec: MapSpec, stem: str, key: str, png: bytes | None = None) -> None:
@@ -155,10 +154,10 @@ def notes_by_area(codes: Sequence[str], text: str) -> dict[str, str]:
     return {(codes[0] if len(codes) == 1 else "selectie"): text} if text.strip() else {}
 
 
-def area_section(dataset: Dataset, level: str, code: str, model: Any) -> AreaSection:
+def area_section(dataset: AreaSet, level: str, code: str, model: Any) -> AreaSection:
     """The report's section on one area, with its map (for presentation mode)."""
     def compute() -> AreaSection:
         report = build_report(report_data(dataset, level, model), [code], scheme(),
                               load_rules())
         return report.sections[0]
-    return dataset.memo(("area-section", level, code, id(model)), compute)
+    return dataset.memo(("rapport-sectie", level, code, model_fingerprint(model)), compute)

@@ -257,6 +257,9 @@ class AreaSet:
         Dutch warnings from reading.
     versie : str or None
         CBS release ("v1", "v2", "v3") when the file names it.
+    water : geopandas.GeoSeries or None
+        The file's water (its ``water = "JA"`` rows, which the levels leave out), for
+        maps people recognise.
     """
 
     levels: Mapping[str, gpd.GeoDataFrame]
@@ -266,6 +269,7 @@ class AreaSet:
     fictief: bool = False
     waarschuwingen: tuple[str, ...] = ()
     versie: str | None = None
+    water: gpd.GeoSeries | None = None
     _memo: _BoundedMemo = field(default_factory=_BoundedMemo, repr=False)
 
     # --- building ---------------------------------------------------------------------------
@@ -299,8 +303,12 @@ class AreaSet:
         path = Path(path)
         wanted = _with_parents(levels) if levels else [None, *LEVELS]
         tables = read_levels(path, wanted, gemeente=gemeente)
-        return cls.from_tables(tables, bron=bron or path.name, key=key or _file_key(path),
-                               fictief=_is_fictional(path))
+        from citisens_core.report.context import read_water
+
+        areas = cls.from_tables(tables, bron=bron or path.name, key=key or _file_key(path),
+                                fictief=_is_fictional(path))
+        areas.water = read_water(path)
+        return areas
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, gpd.GeoDataFrame], *, bron: str, key: str,

@@ -28,8 +28,8 @@ from atlas_ui.layout import (
 )
 from atlas_ui.panels import CONFIDENCE_TEXT, key_figures_table, notes_field
 from atlas_ui.report import analysis_csv, analysis_markdown, analysis_table
-from atlas_ui.state import area_key
 from atlas_ui.reporting import notes_by_area, report_button
+from atlas_ui.state import area_key
 
 PORTRAIT_THRESHOLD = 0.10
 
@@ -167,8 +167,8 @@ def page():
                        file_name=f"{filename}.md", mime="text/markdown",
                        width="stretch")
     with c3:
-        report_button(dataset, level, list(usable["code"]), model, key="atlas_an_rapport",
-                      notes=notes_by_area(list(usable["code"]), notes),
+        report_button(dataset, level, selection.codes, model, key=area_key("an_rapport"),
+                      notes=notes_by_area(selection.codes, notes),
                       label="Download rapport (PDF)")
     attribution(dataset)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import KEY_FIGURES, LEVEL_PLURAL, figure_label
+from atlas_ui.format import KEY_FIGURES, LEVEL_NAMES, LEVEL_PLURAL, figure_label
 from atlas_ui.layout import (
     PAGE_ANALYSE,
     attribution,
@@ -21,6 +21,7 @@ from atlas_ui.map_table import (
     map_in_text,
     map_text,
 )
+from atlas_ui.mapcontext import BASEMAP_CREDIT, basemap_toggle, basemap_url, map_context
 from atlas_ui.maps import (
     MODE_DOMINANT,
     MODE_FIGURE,
@@ -33,6 +34,7 @@ from atlas_ui.maps import (
     map_layer,
 )
 from atlas_ui.panels import area_panel
+from atlas_ui.reporting import map_image_buttons, map_spec, report_button
 from atlas_ui.search import search_areas
 from atlas_ui.state import area_key
 
@@ -144,6 +146,20 @@ def search_box(dataset, level, views):
             views[(dataset.key, level, gemeente)] = fit_view(geom.iloc[0].bounds)
 
 
+def downloads(dataset, level, gemeente, colouring, mode, model, code) -> None:
+    """The map as an image (as coloured now), and the report on the clicked area."""
+    title = f"{colouring.title} per {LEVEL_NAMES[level].lower()} — {dataset.title}"
+    c1, c2 = st.columns([2, 1])
+    with c1:
+        map_image_buttons(map_spec(dataset, level, gemeente, colouring, mode, model, title,
+                                   [code] if code else []), f"kaart-{level}",
+                          key=area_key("kaart_beeld"))
+    with c2:
+        report_button(dataset, level, [code] if code else [], model,
+                      key=area_key("kaart_rapport"),
+                      label="Rapport (PDF)" if code else "Rapport: klik eerst een gebied")
+
+
 @guarded
 def page():
     dataset = current_dataset()
@@ -164,6 +180,7 @@ def page():
         select(None)  # a selection never outlives its level
     with top[1]:
         mode, param = colouring_controls(sch)
+        basemap = basemap_toggle()
 
     inside = dataset.in_gemeente(level, gemeente)
     table = dataset.levels[level][inside]
@@ -182,8 +199,12 @@ def page():
     left, right = st.columns([2.2, 1])
     with left:
         draw_map(layer, views[view_key], [code] if code else [], key=MAP_KEY,
-                 on_click=on_map_click, description=f"Kaart. {summary}")
+                 on_click=on_map_click, description=f"Kaart. {summary}",
+                 context=map_context(dataset, level, gemeente), basemap=basemap_url(basemap))
         attribution(dataset)
+        if basemap:
+            st.caption(BASEMAP_CREDIT)
+        downloads(dataset, level, gemeente, colouring, mode, model, code)
         if code is not None:
             st.caption("Zwart omlijnd: het gekozen gebied. Klik naast de gebieden om de keuze "
                        "op te heffen.")

@@ -13,12 +13,13 @@ from atlas_ui.data import current_dataset, current_model, scheme
 from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES, interval, pct
 from atlas_ui.layout import guarded, keep, level_choice, remember, selected_code
 from atlas_ui.reporting import area_section
+from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.report.content import CONFIDENCE_TEXT, households_text, key_message
 
-LEVEL_KEY = "atlas_pr_level"
-CODES_KEY = "atlas_pr_codes"
-RUNNING_KEY = "atlas_pr_actief"
-STEP_KEY = "atlas_pr_stap"
+LEVEL_KEY = area_key("pr_level")
+CODES_KEY = area_key("pr_codes")
+RUNNING_KEY = area_key("pr_actief")
+STEP_KEY = area_key("pr_stap")
 
 #: While presenting: no sidebar, header or toolbar; the slide uses the whole screen.
 PRESENT_CSS = """
@@ -40,9 +41,9 @@ PRESENT_CSS = """
 
 def default_codes(dataset, level: str) -> list[str]:
     """The areas of the analysis (or the map's selection) when of this level."""
-    kept = st.session_state.get("atlas_kept", {})
+    kept = st.session_state.get(KEPT_KEY, {})
     names = dataset.names(level)
-    codes = [c for c in kept.get("atlas_an_codes") or [] if c in names]
+    codes = [c for c in kept.get(area_key("an_codes")) or [] if c in names]
     if not codes and selected_code() in names:
         codes = [selected_code()]
     return codes
@@ -123,7 +124,7 @@ def slide(dataset, level: str, codes: list[str], model, sch) -> None:
 def page():
     dataset = current_dataset()
     model = current_model()
-    kept = st.session_state.get("atlas_kept", {})
+    kept = st.session_state.get(KEPT_KEY, {})
     level = st.session_state.get(LEVEL_KEY, kept.get(LEVEL_KEY)) or dataset.most_detailed
     codes = [c for c in (st.session_state.get(CODES_KEY) or kept.get(CODES_KEY) or [])
              if c in dataset.names(level)]

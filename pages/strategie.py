@@ -7,10 +7,8 @@ import streamlit as st
 from atlas_ui.advice import (
     MAP_EXTRACT_HEIGHT,
     SHARED_MESSAGE,
-    area_colours,
     extract_map,
     file_stem,
-    map_extract_png,
     missed_table,
     plan_table,
     profile_bars,
@@ -34,11 +32,14 @@ from atlas_ui.layout import (
     selected_code,
     set_kept,
 )
+from atlas_ui.mapcontext import basemap_on, basemap_url, map_context
 from atlas_ui.maps import clicked_code, draw_map, legend_html
 from atlas_ui.panels import CONFIDENCE_TEXT
+from atlas_ui.reporting import dominant_map_spec, map_image_buttons, report_button
 from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.atlas import Selection, model_fingerprint
 from citisens_core.estimate import weighted_interval
+from citisens_core.report.staticmap import render_map
 from citisens_core.strategy import (
     advice_to_html,
     advice_to_markdown,
@@ -150,7 +151,8 @@ def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
         layer, view = extract_map(dataset, level, list(choice.codes), model, sch)
         colouring = layer.colouring
         draw_map(layer, view, list(choice.codes), key=MAP_KEY, height=MAP_EXTRACT_HEIGHT,
-                 on_click=on_extract_click)
+                 on_click=on_extract_click, context=map_context(dataset, level, ""),
+                 basemap=basemap_url(basemap_on()))
         attribution(dataset)
         st.caption("Zwart omlijnd: de gekozen gebieden. Klik op een gebied om het toe te voegen "
                    "of weg te halen.")
@@ -351,13 +353,11 @@ def tone_and_theme(advice) -> None:
 
 
 def downloads(dataset, level: str, choice: Selection, advice, plan, model, sch) -> None:
-    """The advice as a one-page note (Markdown, HTML) and the map extract (PNG)."""
+    """The advice as a note (Markdown, HTML with map), the area report (PDF) and the map."""
     stem = file_stem(choice.naam)
-    png = dataset.memo(
-        ("strategie-png", level, choice.codes, model_fingerprint(model)),
-        lambda: map_extract_png(dataset.levels[level], area_colours(dataset, level, model, sch),
-                                choice.codes, dataset.attribution,
-                                legend=[(p.kleur, p.naam) for p in sch.profielen]))
+    spec = dominant_map_spec(dataset, level, model, f"{choice.naam} en omgeving", choice.codes)
+    png = dataset.memo(("strategie-png", level, choice.codes, model_fingerprint(model)),
+                       lambda: render_map(spec, "png", size=(9.0, 5.0), dpi=110))
     markdown = advice_to_markdown(advice, plan, top=TOP, map_path=f"{stem}-kaart.png")
     html_note = advice_to_html(advice, plan, top=TOP, map_png=png)
     c1, c2, c3 = st.columns(3)
@@ -367,11 +367,13 @@ def downloads(dataset, level: str, choice: Selection, advice, plan, model, sch) 
     c2.download_button("Notitie (HTML, met kaart)", html_note.encode("utf-8"),
                        file_name=f"{stem}.html", mime="text/html", key=area_key("st_dl_html"),
                        on_click="ignore", width="stretch")
-    c3.download_button("Kaartuitsnede (PNG)", png, file_name=f"{stem}-kaart.png",
-                       mime="image/png", key=area_key("st_dl_png"), on_click="ignore",
-                       width="stretch")
+    with c3:
+        report_button(dataset, level, choice.codes, model, key=area_key("st_dl_pdf"),
+                      thema=advice.thema, fase=advice.fase, trede=advice.trede)
+    map_image_buttons(spec, f"{stem}-kaart", key=area_key("st_dl"), png=png)
     st.caption("De notitie bevat de geschatte mix, de kanalen en instrumenten met hun redenen, "
-               "wie de standaardmix mist, het campagneplan, de toon en de bronnen.")
+               "wie de standaardmix mist, het campagneplan, de toon en de bronnen. Het rapport "
+               "(PDF) zet daar de kaart, de intervallen, de vier kenmerken en de portretten bij.")
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -394,7 +396,9 @@ def page():
         st.info("Kies hierboven een of meer gebieden, klik op de kaart hieronder, of selecteer "
                 "een gebied op de pagina Kaart.")
         layer, view = extract_map(dataset, level, [], model, sch)
-        draw_map(layer, view, key=MAP_KEY, height=MAP_EXTRACT_HEIGHT, on_click=on_extract_click)
+        draw_map(layer, view, key=MAP_KEY, height=MAP_EXTRACT_HEIGHT, on_click=on_extract_click,
+                 context=map_context(dataset, level, ""),
+                 basemap=basemap_url(basemap_on()))
         attribution(dataset)
         return
     choice = dataset.selection(codes, model)

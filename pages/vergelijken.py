@@ -24,8 +24,8 @@ from atlas_ui.layout import (
     selected_code,
 )
 from atlas_ui.panels import key_figures_table, own_series
-from atlas_ui.state import area_key
 from atlas_ui.reporting import report_button
+from atlas_ui.state import area_key
 
 MAX_AREAS = 4
 HIGHLIGHT = "background-color: #fde9b6; font-weight: 700"
@@ -119,7 +119,7 @@ def page():
             f"{labels[r['code']]}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
         for _, r in rows.iterrows():
             st.caption(f"Bronnen {labels[r['code']]}: {r['bronnen']}")
-    report_button(dataset, level, list(rows["code"]), model, key="atlas_cmp_rapport",
+    report_button(dataset, level, list(rows["code"]), model, key=area_key("cmp_rapport"),
                   label="Rapport van deze gebieden (PDF: voorblad en één pagina per gebied)")
     attribution(dataset)
 

@@ -47,28 +47,31 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read --notities {args.notities}: {exc}") from exc
 
-    from citisens_core.model import default_model, load_model
+    from citisens_core.atlas import AreaSet, normalise_code
+    from citisens_core.commands.advise import _level_of, _model
     from citisens_core.report.content import build_report
     from citisens_core.report.pdf import page_limit, report_pdf
-    from citisens_core.report.source import level_of, report_data_from_file
+    from citisens_core.report.source import report_data
 
-    codes = list(dict.fromkeys(c.strip().upper().replace(" ", "") for c in args.code))
-    levels = {level_of(c) for c in codes}
+    codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
+    levels = {_level_of(c) for c in codes}
     if len(levels) > 1:
         raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
                        "give areas of one level")
-    model = load_model(args.model) if args.model is not None else default_model()
-    data = report_data_from_file(args.areas, levels.pop(), codes, model, scheme)
-    known = set(data.estimates["code"].astype(str))
-    unknown = [c for c in codes if c not in known]
+    level = levels.pop()
+    areas = AreaSet.from_file(args.areas, levels=[level] if level else None)
+    unknown = [c for c in codes if areas.level_of(c) is None]
     if unknown:
-        sample = ", ".join(sorted(known)[:8])
+        known = sorted(c for lv in areas.levels for c in areas.names(lv))
         raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
-                       f"e.g. {sample}")
+                       f"the file has {len(known)} codes, e.g. {', '.join(known[:8])}")
+    level = areas.level_of(codes[0])
+    model = _model(args.model)
     key = codes[0] if len(codes) == 1 else "selectie"
     try:
-        report = build_report(data, codes, scheme, rules, thema=args.thema, fase=args.fase,
-                              trede=args.trede, notes={key: notes})
+        report = build_report(report_data(areas, level, model, scheme), codes, scheme, rules,
+                              thema=args.thema, fase=args.fase, trede=args.trede,
+                              notes={key: notes})
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     pdf = report_pdf(report, scheme)

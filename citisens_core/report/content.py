@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
+from citisens_core.atlas import combine_interval, weakest_confidence
 from citisens_core.dutch import GROUP_REMINDER, interval, join_dutch, number, pct
-from citisens_core.estimate import combine_mix
 from citisens_core.report.context import label_points
 from citisens_core.report.staticmap import MapSpec, render_map
 from citisens_core.scheme import CHARACTERISTICS, Scheme
@@ -30,7 +29,6 @@ MAP_SIZE = (6.6, 3.9)
 MAP_DPI = 220
 #: Pen portraits are printed for profiles with at least this estimated share.
 PORTRAIT_THRESHOLD = 0.10
-CONFIDENCE_ORDER = ("hoog", "redelijk", "laag", "zeer laag")
 CONFIDENCE_TEXT = {
     "hoog": "hoog: alle kenmerken uit eigen cijfers van het gebied",
     "redelijk": "redelijk: een deel van de kenmerken is geleend van wijk, gemeente of land",
@@ -152,28 +150,6 @@ class Report:
     @property
     def reminder(self) -> str:
         return GROUP_REMINDER
-
-
-def worst_confidence(labels: Sequence[str]) -> str:
-    """The weakest of several confidence labels ("zeer laag" when none is known)."""
-    ranks = [CONFIDENCE_ORDER.index(x) for x in labels if x in CONFIDENCE_ORDER]
-    return CONFIDENCE_ORDER[max(ranks)] if ranks else "zeer laag"
-
-
-def selection_mix(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Household-weighted mix of one or more estimate rows with a conservative interval.
-
-    The interval is the household-weighted mean of the areas' bounds: it assumes
-    their errors move together (they share the model), which is wider than
-    assuming independence. For one row it is that row's own interval.
-    """
-    mix = combine_mix(rows, None, keys).to_numpy()
-    weight = rows["huishoudens"].where(rows["huishoudens"] > 0).fillna(1.0).to_numpy()
-    weight = weight / weight.sum()
-    low = np.array([(rows[f"{k}_laag"].to_numpy() * weight).sum() for k in keys])
-    high = np.array([(rows[f"{k}_hoog"].to_numpy() * weight).sum() for k in keys])
-    return pd.DataFrame({"aandeel": mix, "laag": np.minimum(low, mix),
-                         "hoog": np.maximum(high, mix)}, index=keys)
 
 
 def dominant_is_clear(mix: pd.DataFrame) -> bool:
@@ -320,7 +296,7 @@ def _section(data: ReportData, rows: pd.DataFrame, chosen: list[str], naam: str,
              scheme: Scheme, rules: Rules, thema: str, fase: str, trede: str, notes: str,
              reach: ReachCheck | None, png: bytes) -> AreaSection:
     keys = data.profile_keys
-    mix = selection_mix(rows, keys)
+    mix = combine_interval(rows, keys)
     references: dict[str, pd.Series] = {}
     gemeenten = data.areas.loc[data.areas["code"].astype(str).isin(chosen),
                                "gemeentecode"].dropna().astype(str).unique()
@@ -332,7 +308,7 @@ def _section(data: ReportData, rows: pd.DataFrame, chosen: list[str], naam: str,
     households = float(rows["huishoudens"].sum())
     weights = rows["huishoudens"].clip(lower=1)
     completeness = float((rows["volledigheid"] * weights).sum() / weights.sum())
-    confidence = worst_confidence(list(rows["betrouwbaarheid"]))
+    confidence = weakest_confidence(list(rows["betrouwbaarheid"]))
     mixes = {"gebied": mix["aandeel"]}
     if "Gemeente" in references:
         mixes["Gemeente"] = references["Gemeente"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 
 #: Columns that flag water rows, per schema generation (see ``../shared`` domain notes).
@@ -85,15 +84,3 @@ def label_points(table: gpd.GeoDataFrame, codes: list[str] | None = None) -> gpd
          "grootte": rows.geometry.to_crs("EPSG:28992").area.to_numpy()},
         geometry=points.to_numpy(), crs=table.crs).sort_values(
         "grootte", ascending=False).reset_index(drop=True)
-
-
-def credit_line(year: object, fictional: bool) -> str:
-    """The attribution every map and report carries.
-
-    Real data: "© Kadaster / CBS, <year>". The generated demo is not Kadaster's or
-    CBS's work, so it is credited as fictional instead of borrowing their name.
-    """
-    if fictional:
-        return "Fictieve demogemeente — gegenereerde gegevens (fictief)"
-    known = year is not None and not (isinstance(year, float) and pd.isna(year))
-    return f"© Kadaster / CBS, {int(year) if known else 'jaar onbekend'}"

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -96,4 +97,33 @@ def test_printing_a_page_leaves_out_the_sidebar_and_keeps_the_whole_page(app_url
     assert "Vier kenmerken" in text and "Eigen gebiedskennis" in text  # top and bottom
     assert "Niveaus:" not in text  # the sidebar's data summary
     assert "Download analyse" not in text  # buttons are not printed
+    page.close()
+
+
+def outside_host(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname not in ("127.0.0.1", "localhost")
+
+
+def test_map_asks_no_outside_host_until_the_base_map_is_switched_on(app_url, browser):
+    page = browser.new_page(viewport=VIEWPORT)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if outside_host(r.url) else None)
+    page.goto(app_url)
+    page.wait_for_selector(CANVAS, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    # the CBS context is drawn: the map holds water, gemeente borders and wijk names
+    page.wait_for_function("() => window.__atlasKaart && window.__atlasKaart.context"
+                           " && window.__atlasKaart.context.size > 0", timeout=TIMEOUT_MS)
+    context = page.evaluate("() => { const c = [...window.__atlasKaart.context.values()][0];"
+                            " return {water: !!c.water, grenzen: !!c.grenzen,"
+                            " namen: c.namen.map(n => n.id)}; }")
+    assert context == {"water": True, "grenzen": True, "namen": ["namen-buurt", "namen-wijk"]}
+    assert outside == [], outside
+
+    # switched on, the browser asks PDOK for tiles (offline here: asking is what counts)
+    with page.expect_request(lambda r: r.url.startswith(
+            "https://service.pdok.nl/brt/achtergrondkaart/"), timeout=TIMEOUT_MS):
+        page.get_by_text("Achtergrondkaart (PDOK)").first.click()
+    page.get_by_text("BRT-Achtergrondkaart, © Kadaster").first.wait_for(timeout=TIMEOUT_MS)
     page.close()

@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 from shapely.geometry import box
 
-from citisens_core.report.context import credit_line, gemeente_borders, label_points, read_water
+from citisens_core.atlas import DEMO_ATTRIBUTION
+from citisens_core.geodata.release import source_line
+from citisens_core.report.context import gemeente_borders, label_points, read_water
 from citisens_core.report.staticmap import MapSpec, nice_length, render_map, scale_label
 
 from .test_report import DEMO
@@ -34,7 +36,7 @@ def spec(squares, **kw) -> MapSpec:
                 legend=[("#1b9e77", "Stadse Nomaden"), ("#d95f02", "Zorgzame Senioren"),
                         ("#7570b3", "Niet op de kaart")],
                 legend_title="Meest voorkomend profiel", title="Twee gemeenten",
-                credit=credit_line(2024, False), highlight=("BU00000001",),
+                credit=source_line(2024, None), highlight=("BU00000001",),
                 doubt=frozenset({"BU00000000"}), borders=gemeente_borders(squares),
                 labels=label_points(squares))
     return MapSpec(**{**base, **kw})
@@ -65,9 +67,9 @@ def test_svg_carries_title_legend_scale_north_and_credit_as_text(squares):
 
 
 def test_fictional_map_says_so(squares):
-    text = svg_texts(render_map(spec(squares, credit=credit_line(2024, True), fictional=True),
+    text = svg_texts(render_map(spec(squares, credit=DEMO_ATTRIBUTION, fictional=True),
                                 "svg"))
-    assert "FICTIEF" in text and "fictief" in text
+    assert "FICTIEF" in text and DEMO_ATTRIBUTION in text
 
 
 def test_demo_water_is_read_from_the_file_itself():
