@@ -15,31 +15,30 @@ import streamlit as st
 
 from atlas_ui.data import scheme
 from atlas_ui.maps import MODE_DOMINANT, Colouring
+from atlas_ui.state import session_key
 from citisens_core.atlas import AreaSet, model_fingerprint
 from citisens_core.report.content import (
     AreaSection,
-    ReportData,
+    ReachCheck,
     build_report,
     dominant_colours,
     doubtful_codes,
+    reach_from_check,
 )
 from citisens_core.report.context import gemeente_borders, label_points
-from citisens_core.report.source import report_data as core_report_data
+from citisens_core.report.source import report_data
 from citisens_core.report.staticmap import MapSpec, render_map
 from citisens_core.strategy import load_rules
 
 log = logging.getLogger("atlas_ui")
 
 PDF_MIME = "application/pdf"
+#: Where the Consultatie page keeps its upload (atlas_ui.consultation.upload_section).
+CONSULTATION_UPLOAD = session_key("consultatie_upload")
 IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-# --- the report's input from the app's area set ---------------------------------------------
-
-
-def report_data(dataset: AreaSet, level: str, model: Any) -> ReportData:
-    """One level of the area set as the report's input (see :mod:`citisens_core.report`)."""
-    return core_report_data(dataset, level, model, scheme())
+# --- map context shared with the report ------------------------------------------------
 
 
 def _borders(dataset: AreaSet):
@@ -71,17 +70,23 @@ def report_button(dataset: AreaSet, level: str, codes: Sequence[str], model: Any
     """A download button for the area report of `codes` (made when clicked)."""
     codes = tuple(str(c) for c in codes)
     notes = dict(notes or {})
+    # read here: make() runs on Streamlit's download thread, outside the script run
+    upload = st.session_state.get(CONSULTATION_UPLOAD)
+    sch = scheme()
 
     def make() -> bytes:
         from citisens_core.report.pdf import report_pdf
 
+        reach = reach_of(dataset, model, upload, sch)
         memo_key = ("rapport-pdf", level, codes, model_fingerprint(model), thema, fase, trede,
+                    reach.summary if reach else None,
                     tuple(sorted(notes.items())))
+
         def compute() -> bytes:
-            sch = scheme()
-            report = build_report(report_data(dataset, level, model), codes, sch,
+            where = codes[0] if len(codes) == 1 else "selectie"
+            report = build_report(report_data(dataset, level, model, sch), codes, sch,
                                   load_rules(), thema=thema, fase=fase, trede=trede,
-                                  notes=notes)
+                                  notes=notes, reach={where: reach} if reach else None)
             return report_pdf(report, sch)
         return dataset.memo(memo_key, compute)
 
@@ -93,6 +98,24 @@ def report_button(dataset: AreaSet, level: str, codes: Sequence[str], model: Any
                        help="Kaart, samenstelling met intervallen, vier kenmerken, portretten, "
                             "uw eigen gebiedskennis, advies en bronnen. Eén gebied: "
                             "hoogstens 2 A4; meerdere: een voorblad en één A4 per gebied.")
+
+
+def reach_of(dataset: AreaSet, model: Any, upload: Any, sch) -> ReachCheck | None:
+    """The reach check of the consultation loaded on the Consultatie page (`upload`), if any."""
+    if upload is None:
+        return None
+
+    def compute() -> ReachCheck | None:
+        from atlas_ui.consultation import dataset_residents
+        from citisens_core.consultation import reach_check
+        from citisens_core.respondents import assign_profiles
+
+        placed = assign_profiles(upload.responses, dataset_residents(dataset, model), model)
+        if len(placed) == 0:
+            return None
+        return reach_from_check(reach_check(placed, scheme=sch), upload.responses.source)
+
+    return dataset.memo(("rapport-bereik", upload.file_id, model_fingerprint(model)), compute)
 
 
 def map_spec(dataset: AreaSet, level: str, gemeente: str, colouring: Colouring, mode: str,
@@ -156,8 +179,10 @@ def notes_by_area(codes: Sequence[str], text: str) -> dict[str, str]:
 
 def area_section(dataset: AreaSet, level: str, code: str, model: Any) -> AreaSection:
     """The report's section on one area, with its map (for presentation mode)."""
+    sch = scheme()
+
     def compute() -> AreaSection:
-        report = build_report(report_data(dataset, level, model), [code], scheme(),
+        report = build_report(report_data(dataset, level, model, sch), [code], sch,
                               load_rules())
         return report.sections[0]
     return dataset.memo(("rapport-sectie", level, code, model_fingerprint(model)), compute)

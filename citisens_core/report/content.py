@@ -99,6 +99,23 @@ class ReachCheck:
     summary: str = ""
 
 
+def reach_from_check(check, source: str) -> ReachCheck:
+    """The report's rows of a reach check (:func:`citisens_core.consultation.reach_check`).
+
+    Only the suppressing table is read: groups under 10 respondents stay "< 10".
+    """
+    table = check.profile_table()
+    rows = tuple((str(r["naam"]), str(r["aantal"]), pct(r["aandeel_respondenten"]),
+                  pct(r["aandeel_inwoners"]), number(r["verhouding"], 2), str(r["oordeel"]))
+                 for _, r in table.iterrows())
+    advice = " ".join(str(a["zin"]) for a in check.advies[:2])
+    summary = (f"{source}: {number(check.n)} respondenten in {check.residents.naam}, "
+               f"vergeleken met wie er woont (hele gebiedsbestand). {advice}").strip()
+    return ReachCheck(header=("Profiel", "Respondenten", "Aandeel respondenten",
+                              "Aandeel inwoners", "Verhouding", "Oordeel"),
+                      rows=rows, summary=summary)
+
+
 # --- what the report says ------------------------------------------------------------------
 
 

@@ -157,6 +157,7 @@ def _cover(doc: _Document, report: Report, s: AreaSection, scheme: Scheme,
     _h2(doc, "Samen (gewogen naar huishoudens)")
     _paragraph(doc, key_message(s, scheme))
     _advice_lines(doc, s, detail)
+    _reach(doc, s)
     _sources(doc, report, [s], short=True)
 
 

@@ -12,6 +12,8 @@ ARROW_REF = "__streamlit_arrow_ref__"
 
 def _decode(proto) -> dict:
     """The component's data as the browser gets it: JSON with Arrow tables as DataFrames."""
+    if proto.WhichOneof("data") == "json":  # plain data (the map context): no Arrow
+        return json.loads(proto.json)
     data = json.loads(proto.mixed.json)
     for name, value in data.items():
         if isinstance(value, dict) and ARROW_REF in value:

@@ -172,7 +172,7 @@ def test_search_by_name_selects_and_zooms(demo_buurten):
 
 def map_messages(at: AppTest) -> dict[str, bytes]:
     """The map's two elements as serialised for the browser: "geometrie" and "kaart"."""
-    return {json.loads(e.proto.mixed.json)["rol"]: e.proto.SerializeToString()
+    return {json.loads(e.proto.mixed.json or e.proto.json)["rol"]: e.proto.SerializeToString()
             for e in at.get("bidi_component") if e.proto.component_name == "citisens_kaart"}
 
 
@@ -188,6 +188,7 @@ def test_map_payload_is_compact_and_geometry_travels_once():
     second = map_messages(at)
     # unchanged bytes: Streamlit's message cache sends the browser only their hash
     assert second["geometrie"] == first["geometrie"]
+    assert second["context"] == first["context"]  # water, borders, names: once too
     assert second["kaart"] != first["kaart"] and len(second["kaart"]) < 15_000
 
 

@@ -128,3 +128,36 @@ def test_out_must_be_a_pdf(tmp_path, capsys):
     assert main(["rapport", str(DEMO), "--code", "BU99010101",
                  "--out", str(tmp_path / "rapport.docx")]) == 1
     assert "--out must end in .pdf" in capsys.readouterr().err
+
+
+def test_a_loaded_consultation_adds_its_reach_check(tmp_path):
+    """The reach check of the demo consultation, as the Consultatie page has it, is printed
+    with the small-group rule intact."""
+    from citisens_core.atlas import AreaSet
+    from citisens_core.consultation import reach_check
+    from citisens_core.fictional.consultation import demo_consultation, to_csv_bytes
+    from citisens_core.model import default_model
+    from citisens_core.report.content import build_report, reach_from_check
+    from citisens_core.report.pdf import report_pdf
+    from citisens_core.report.source import report_data
+    from citisens_core.residents import build_residents
+    from citisens_core.respondents import assign_profiles, read_responses
+    from citisens_core.scheme import load_scheme
+    from citisens_core.strategy import load_rules
+    from citisens_core.survey import answer_columns
+
+    scheme, model = load_scheme(), default_model()
+    areas = AreaSet.from_file(DEMO)
+    responses = read_responses(to_csv_bytes(demo_consultation()), "consultatie.csv",
+                               answer_columns(scheme))
+    placed = assign_profiles(responses, build_residents(areas, model), model)
+    reach = reach_from_check(reach_check(placed, scheme=scheme), responses.source)
+    assert len(reach.rows) == len(scheme.keys)
+    report = build_report(report_data(areas, "buurt", model, scheme), ["BU99010101"], scheme,
+                          load_rules(), reach={"BU99010101": reach})
+    out = tmp_path / "rapport.pdf"
+    out.write_bytes(report_pdf(report, scheme))
+    text = pdf_text(out)
+    assert "Bereikcheck van de consultatie" in text
+    assert "consultatie.csv" in text and "Verhouding" in text
+    assert pdf_pages(out) <= 2
