@@ -94,7 +94,7 @@ def slide(dataset, level: str, codes: list[str], model, sch) -> None:
                     f"<div class='atlas-slide-sub'>{e(LEVEL_NAMES[level])} · "
                     f"{e(households_text(section))} · gebied {index + 1} van {len(codes)}</div>",
                     unsafe_allow_html=True)
-        left, right = st.columns([1.55, 1], gap="large")
+        left, right = st.columns([1.8, 1], gap="large")
         with left:
             st.image(section.map_png, width="stretch",
                      caption=f"Kaart van {section.naam} en omgeving")
