@@ -178,8 +178,15 @@ def dominant_is_clear(mix: pd.DataFrame) -> bool:
 
 
 def doubtful_codes(estimates: pd.DataFrame) -> frozenset[str]:
-    """Areas whose most common profile is not clear (the map hatches them)."""
+    """Areas whose most common profile is not clear (the static map hatches them).
+
+    The estimator's own ``dominant_duidelijk`` when present (the in-browser map's
+    doubt class), else: the first profile's interval does not lie above the second's.
+    """
     usable = estimates[estimates["heeft_schatting"]]
+    if "dominant_duidelijk" in usable:
+        return frozenset(usable.loc[~usable["dominant_duidelijk"].astype(bool), "code"]
+                         .astype(str))
     out = set()
     for row in usable.itertuples(index=False):
         first, second = row.dominant_profiel, row.tweede_profiel
