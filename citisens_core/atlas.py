@@ -299,12 +299,11 @@ class AreaSet:
             When the file (or the first wanted level) is not usable.
         """
         from citisens_core.geodata.read import read_levels
+        from citisens_core.report.context import read_water
 
         path = Path(path)
         wanted = _with_parents(levels) if levels else [None, *LEVELS]
         tables = read_levels(path, wanted, gemeente=gemeente)
-        from citisens_core.report.context import read_water
-
         areas = cls.from_tables(tables, bron=bron or path.name, key=key or _file_key(path),
                                 fictief=_is_fictional(path))
         areas.water = read_water(path)
