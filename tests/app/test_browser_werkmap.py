@@ -40,8 +40,11 @@ def nav(page, title: str, marker: str) -> None:
     wait_idle(page)
 
 
-def note_texts(page) -> list[str]:
-    return [area.input_value() for area in page.locator("textarea").all()]
+def wait_for_note(page, text: str) -> None:
+    """Wait until a note field holds `text` (the page may still be redrawing)."""
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('textarea')].some(a => a.value === t)",
+        arg=text, timeout=TIMEOUT_MS)
 
 
 def test_note_reload_link_and_import(werkmap_app, browser, tmp_path):
@@ -85,7 +88,7 @@ def test_note_reload_link_and_import(werkmap_app, browser, tmp_path):
     page.get_by_text("Eigen gebiedskennis").first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("bewerkt op").first.wait_for(timeout=TIMEOUT_MS)
     wait_idle(page)
-    assert NOTE in note_texts(page)
+    wait_for_note(page, NOTE)
     assert page.get_by_text("Versie 1 · bewerkt op").first.is_visible()
     analysis_link = page.url
 
@@ -101,7 +104,7 @@ def test_note_reload_link_and_import(werkmap_app, browser, tmp_path):
     other.get_by_text("bewerkt op").first.wait_for(timeout=TIMEOUT_MS)
     wait_idle(other)
     assert other.get_by_role("heading", name=WIJK_NAME).first.is_visible()
-    assert NOTE in note_texts(other)
+    wait_for_note(other, NOTE)
     colleague.close()
 
     # export the werkmap as one file ...
@@ -125,7 +128,7 @@ def test_note_reload_link_and_import(werkmap_app, browser, tmp_path):
     nav(other, "Gebiedsanalyse", "Eigen gebiedskennis")
     other.get_by_text("bewerkt op").first.wait_for(timeout=TIMEOUT_MS)
     wait_idle(other)
-    assert NOTE in note_texts(other)
+    wait_for_note(other, NOTE)
     other.screenshot(path=str(tmp_path / "geimporteerd.png"), full_page=True)
     fresh.close()
 
