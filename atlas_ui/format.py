@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, SHARE_COLUMNS
 from citisens_core.dutch import GROUP_REMINDER, interval, number, pct, sentence
+from citisens_core.plaintext import markdown_literal as literal
 
 __all__ = ["GROUP_REMINDER", "KEY_FIGURES", "LEVEL_NAMES", "LEVEL_PLURAL", "demote_headings",
-           "figure_label", "figure_value", "interval", "number", "pct", "sentence"]
+           "figure_label", "figure_value", "interval", "literal", "literal_table", "number", "pct",
+           "sentence"]
 
 #: Dutch names of the levels, singular and plural.
 LEVEL_NAMES: dict[str, str] = {
@@ -39,6 +43,14 @@ KEY_FIGURES: tuple[str, ...] = (
     "woz",
 )
 
+
+
+def literal_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for ``st.table`` (which reads Markdown in every cell) shown as plain text."""
+    out = frame.map(literal)
+    out.index = [literal(i) for i in frame.index]
+    out.columns = [literal(c) for c in frame.columns]
+    return out
 
 
 def figure_label(column: str) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.data import current_dataset, current_model
-from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES
+from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES, literal
 from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.atlas import AreaSet
 
@@ -105,13 +105,13 @@ def sidebar() -> None:
             st.error("De gegevens konden niet worden geladen.")
             return
         st.markdown("**Gegevens**")
-        st.markdown(dataset.title)
+        st.markdown(literal(dataset.title))
         levels = ", ".join(LEVEL_NAMES[lv] if lv.startswith("pc") else lv
                            for lv in dataset.levels)
         st.caption(f"Niveaus: {levels}")
         st.caption(dataset.attribution)
         st.markdown("**Model**")
-        st.caption(getattr(model, "source", "") or "standaardmodel")
+        st.caption(literal(getattr(model, "source", "") or "standaardmodel"))
         st.info(GROUP_REMINDER, icon="ℹ️")
 
 

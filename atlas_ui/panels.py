@@ -18,6 +18,8 @@ from atlas_ui.format import (
     figure_label,
     figure_value,
     interval,
+    literal,
+    literal_table,
     pct,
 )
 from atlas_ui.state import area_key, session_key
@@ -92,13 +94,14 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     sch = scheme()
     keys = list(model.profile_keys)
     level = str(row["niveau"])
-    st.header(str(row["naam"]))
-    st.caption(f"{LEVEL_NAMES.get(level, level)} {code}"
-               + (f" · gemeente {row['gemeentenaam']}" if row.get("gemeentenaam") else ""))
+    st.header(literal(row["naam"]))
+    st.caption(f"{LEVEL_NAMES.get(level, level)} {literal(code)}"
+               + (f" · gemeente {literal(row['gemeentenaam'])}" if row.get("gemeentenaam") else ""))
     if not bool(est["heeft_schatting"]):
         st.warning("Voor dit gebied is geen schatting: volgens CBS wonen hier geen "
                    "huishoudens (bijvoorbeeld een bedrijventerrein of alleen instellingen).")
-        st.table(key_figures_table({str(row["naam"]): row}, missing_of(dataset, level)))
+        st.table(literal_table(key_figures_table({str(row["naam"]): row},
+                                                missing_of(dataset, level))))
         return False
     names = sch.names()
     dom, second = est["dominant_profiel"], est["tweede_profiel"]
@@ -121,9 +124,10 @@ def area_panel(dataset: AreaSet, code: str, model: Any) -> bool:
     with st.expander("De cijfers van deze grafiek"):
         st.markdown("\n".join(f"- {html.escape(line)}" for line in mix_lines(long, sch)))
     confidence_line(est["betrouwbaarheid"], est.get("betrouwbaarheid_reden"))
-    st.caption(f"Bronnen: {est['bronnen']}")
+    st.caption(f"Bronnen: {literal(est['bronnen'])}")
     with st.expander("Kerncijfers (CBS)"):
-        st.table(key_figures_table({str(row["naam"]): row}, missing_of(dataset, level)))
+        st.table(literal_table(key_figures_table({str(row["naam"]): row},
+                                                missing_of(dataset, level))))
     st.caption(GROUP_REMINDER)
     return st.button("Open gebiedsanalyse", key=area_key("open_analysis"), type="primary",
                      width="stretch")

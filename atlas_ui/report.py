@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 import pandas as pd
 
 from atlas_ui.format import GROUP_REMINDER, interval, pct
+from citisens_core.plaintext import csv_safe, markdown_literal, one_line
 from citisens_core.scheme import Scheme
 
 
@@ -36,10 +36,11 @@ def analysis_table(mix: pd.DataFrame, references: dict[str, pd.Series],
 
 def analysis_csv(table: pd.DataFrame, title: str, notes: str) -> bytes:
     """CSV (semicolon, decimal comma, as Dutch spreadsheet users expect) with notes on top."""
-    header = [f"# Gebiedsanalyse: {title}", f"# {GROUP_REMINDER}"]
+    header = [f"# Gebiedsanalyse: {one_line(title)}", f"# {GROUP_REMINDER}"]
     if notes.strip():
-        header += [f"# Eigen gebiedskennis: {line}" for line in notes.strip().splitlines()]
-    body = table.to_csv(index=False, sep=";", decimal=",")
+        header += [f"# Eigen gebiedskennis: {one_line(line)}"
+                   for line in notes.strip().splitlines()]
+    body = csv_safe(table).to_csv(index=False, sep=";", decimal=",")
     return ("\n".join(header) + "\n" + body).encode("utf-8-sig")
 
 
@@ -48,13 +49,14 @@ def analysis_markdown(title: str, mix: pd.DataFrame, references: dict[str, pd.Se
                       notes: str, attribution: str, figures: pd.DataFrame | None = None) -> str:
     """A readable Markdown report of one analysis, including the user's notes.
 
-    Names from files and the user's notes are HTML-escaped, so that a Markdown
-    viewer shows them as text instead of running them.
+    Names from files and the user's notes are escaped, so that a Markdown
+    viewer shows them as text instead of running them (no images, links or HTML).
     """
     names = scheme.names()
     ref_names = [_md(r) for r in references]
     references = dict(zip(ref_names, references.values(), strict=True))
-    title, notes = _md(title), _md(notes)
+    title = _md(title)
+    notes = "\n\n".join(_md(line) for line in notes.strip().splitlines() if line.strip())
     lines = [f"# Gebiedsanalyse: {title}", "", f"_{date.today():%d-%m-%Y} · {attribution}_", "",
              f"> {GROUP_REMINDER}", "", "## Samenstelling", "",
              "| Profiel | Aandeel | 90 %-interval | " + " | ".join(ref_names) + " |",
@@ -81,5 +83,5 @@ def markdown_table(frame: pd.DataFrame) -> list[str]:
 
 
 def _md(value: object) -> str:
-    """Text for Markdown: HTML shown as text; table bars escaped."""
-    return html.escape(str(value), quote=False).replace("|", "\\|")
+    """Text for Markdown shown as written: no HTML, links, images or table bars."""
+    return markdown_literal(value)

@@ -15,6 +15,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from citisens_core.plaintext import csv_safe
+
 __all__ = ["estimates_csv", "estimates_geopackage", "join_estimates", "to_json"]
 
 #: ``nl``: semicolon and decimal comma in UTF-8 with BOM, as Dutch spreadsheets
@@ -31,6 +33,7 @@ def estimates_csv(estimates: pd.DataFrame, dialect: CsvDialect = "nl") -> bytes:
         Output of :func:`citisens_core.estimate.estimate_areas`.
     dialect : {"nl", "plain"}
     """
+    estimates = csv_safe(estimates)  # a name from a file cannot become a spreadsheet formula
     if dialect == "nl":
         return estimates.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
     return estimates.to_csv(index=False).encode("utf-8")

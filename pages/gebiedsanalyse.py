@@ -16,7 +16,15 @@ from atlas_ui.charts import (
     mix_summary,
 )
 from atlas_ui.data import current_dataset, current_model, national_mix, scheme
-from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, number, pct
+from atlas_ui.format import (
+    GROUP_REMINDER,
+    LEVEL_PLURAL,
+    interval,
+    literal,
+    literal_table,
+    number,
+    pct,
+)
 from atlas_ui.layout import (
     attribution,
     chart_with_figures,
@@ -75,7 +83,7 @@ def page():
     sch = scheme()
     keys = list(model.profile_keys)
     st.title("Gebiedsanalyse")
-    st.caption(f"{dataset.title}. {GROUP_REMINDER}")
+    st.caption(f"{literal(dataset.title)}. {GROUP_REMINDER}")
     level, codes, names = pick_areas(dataset)
     if not codes:
         st.info("Kies hierboven een gebied, of klik op de Kaart op een gebied en kies "
@@ -85,17 +93,18 @@ def page():
     areas = table[table["code"].isin(codes)]
     title = (names[codes[0]] if len(codes) == 1
              else f"selectie van {len(codes)} {LEVEL_PLURAL[level]}")
-    st.header(title[:1].upper() + title[1:])
+    st.header(literal(title[:1].upper() + title[1:]))
     selection = dataset.selection(codes, model)
     if selection is None:
         st.warning("Voor de gekozen gebieden is geen schatting: volgens CBS wonen er geen "
                    "huishoudens.")
-        st.table(key_figures_table({names[c]: areas[areas['code'] == c].iloc[0] for c in codes},
-                                   areas.attrs.get("ontbrekend", {})))
+        st.table(literal_table(key_figures_table(
+            {names[c]: areas[areas['code'] == c].iloc[0] for c in codes},
+            areas.attrs.get("ontbrekend", {}))))
         return
     if selection.skipped:
         skipped = ", ".join(names[c] for c in selection.skipped)
-        st.caption(f"Zonder schatting en daarom niet meegeteld: {skipped}.")
+        st.caption(f"Zonder schatting en daarom niet meegeteld: {literal(skipped)}.")
     mix = selection.mix
     gemeentecodes = areas["gemeentecode"].dropna().unique()
     references: dict[str, pd.Series] = {}
@@ -140,7 +149,7 @@ def page():
         st.markdown(f"**Betrouwbaarheid:** {CONFIDENCE_TEXT.get(confidence, confidence)}")
         st.markdown(f"**Volledigheid van de cijfers:** {pct(completeness)} van de kenmerken "
                     "komt uit eigen cijfers van het gebied.")
-        st.caption(f"Bronnen: {sources}")
+        st.caption(f"Bronnen: {literal(sources)}")
 
     portraits(mix, sch)
 
@@ -148,7 +157,7 @@ def page():
     shown = codes[:8]
     figures = key_figures_table({names[c]: areas[areas["code"] == c].iloc[0] for c in shown},
                                 areas.attrs.get("ontbrekend", {}))
-    st.table(figures)
+    st.table(literal_table(figures))
     if len(codes) > len(shown):
         st.caption(f"De eerste {len(shown)} van {len(codes)} gebieden.")
 

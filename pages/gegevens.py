@@ -23,7 +23,7 @@ from atlas_ui.data import (
     scheme,
     set_dataset,
 )
-from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, demote_headings, number, sentence
+from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, demote_headings, literal, number, sentence
 from atlas_ui.layout import chart_with_figures, guarded
 from atlas_ui.state import area_key, session_key
 from citisens_core.export import estimates_csv, estimates_geopackage
@@ -45,19 +45,19 @@ def remember_message(kind: str, text: str) -> None:
 def show_message() -> None:
     kind, text = st.session_state.get(MESSAGE_KEY, (None, None))
     if kind == "error":
-        st.error(text, icon="⚠️")
+        st.error(literal(text), icon="⚠️")
     elif kind == "success":
-        st.success(text)
+        st.success(literal(text))
 
 
 def current_data_section(dataset) -> None:
     st.header("Huidige gegevens")
-    st.markdown(f"**{dataset.title}**  \n{dataset.attribution}")
+    st.markdown(f"**{literal(dataset.title)}**  \n{literal(dataset.attribution)}")
     counts = ", ".join(f"{number(len(t))} {LEVEL_PLURAL[lv] if len(t) != 1 else lv}"
                        for lv, t in dataset.levels.items())
-    st.markdown(f"Bestand: `{dataset.bron}` · {counts}")
+    st.markdown(f"Bestand: {literal(dataset.bron)} · {counts}")
     for warning in dataset.waarschuwingen:
-        st.caption(f"Let op: {warning}")
+        st.caption(f"Let op: {literal(warning)}")
     if not dataset.fictief and dataset.jaar is None:
         year_input(dataset)
     if not dataset.fictief and st.button("Terug naar de demogemeente"):
@@ -227,13 +227,13 @@ def pdok_section() -> None:
     except DownloadError as exc:
         # shown here, without a rerun, so the user stays on this tab with the codes typed
         bar.empty()
-        st.error(f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
+        st.error(f"Ophalen bij PDOK lukte niet: {literal(sentence(str(exc)))} "
                  "De vorige gegevens blijven getoond.", icon="⚠️")
         return
     except ValueError as exc:
         bar.empty()
         st.error("De gegevens van PDOK konden niet worden gelezen: "
-                 f"{sentence(str(exc))} De vorige gegevens blijven getoond.", icon="⚠️")
+                 f"{literal(sentence(str(exc)))} De vorige gegevens blijven getoond.", icon="⚠️")
         return
     set_dataset(dataset)
     werkmap.keep_area_file(f"pdok-{'-'.join(wanted)}-{int(jaar)}.gpkg", downloaded,
@@ -249,7 +249,8 @@ def survey_section() -> None:
     from citisens_core.survey import SurveyError, parse_survey
 
     model = current_model()
-    st.markdown(f"Het model is nu gemaakt op: **{getattr(model, 'source', '') or 'onbekend'}** "
+    source = literal(getattr(model, "source", "") or "onbekend")
+    st.markdown(f"Het model is nu gemaakt op: **{source}** "
                 f"({number(getattr(model, 'n_respondents', 0))} respondenten).")
     st.markdown("Upload een echte referentie-enquête (CSV, zie de handleiding "
                 "`docs/survey-format.md`) om het model daarop opnieuw te maken.")
@@ -263,8 +264,8 @@ def survey_section() -> None:
     problems = st.session_state.get(session_key("survey_problems"))
     if problems:
         name, items = problems
-        st.error(f"{name} kan niet worden gebruikt:", icon="⚠️")
-        st.markdown("\n".join(f"- {p}" for p in items[:30]))
+        st.error(f"{literal(name)} kan niet worden gebruikt:", icon="⚠️")
+        st.markdown("\n".join(f"- {literal(p)}" for p in items[:30]))
     if st.session_state.get(MODEL_KEY) is not None and st.button("Terug naar het standaardmodel"):
         st.session_state[MODEL_KEY] = None
         werkmap.keep_survey("", None)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import KEY_FIGURES, LEVEL_NAMES, LEVEL_PLURAL, figure_label
+from atlas_ui.format import KEY_FIGURES, LEVEL_NAMES, LEVEL_PLURAL, figure_label, literal
 from atlas_ui.layout import (
     PAGE_ANALYSE,
     attribution,
@@ -126,7 +126,7 @@ def search_box(dataset, level, views):
     if note:
         st.info(note)
     if query.strip() and not codes and not note:
-        st.info(f"Geen {LEVEL_PLURAL[level]} gevonden voor ‘{query}’.")
+        st.info(f"Geen {LEVEL_PLURAL[level]} gevonden voor ‘{literal(query)}’.")
     if not codes:
         return
     names = dataset.names(level)
@@ -166,7 +166,7 @@ def page():
     model = current_model()
     sch = scheme()
     apply_table_choice()
-    st.title(f"Kaart — {dataset.title}")
+    st.title(f"Kaart — {literal(dataset.title)}")
     views = st.session_state.setdefault(VIEWS_KEY, {})
     top = st.columns([1.5, 1, 1.2])
     with top[0]:
@@ -209,7 +209,7 @@ def page():
             st.caption("Zwart omlijnd: het gekozen gebied. Klik naast de gebieden om de keuze "
                        "op te heffen.")
         for warning in dataset.waarschuwingen[:3]:
-            st.caption(f"Let op: {warning}")
+            st.caption(f"Let op: {literal(warning)}")
         without_figures = int((est["betrouwbaarheid"] == "zeer laag").sum())
         if without_figures > len(est) / 2:
             st.warning(

@@ -1,6 +1,5 @@
 """Strategie: which channels and participation instruments fit an area, and whom a plan misses."""
 
-import re
 
 import streamlit as st
 
@@ -21,7 +20,7 @@ from atlas_ui.advice import (
 from atlas_ui.charts import mix_chart, mix_figures, mix_frame, mix_summary, pivot_figures
 from atlas_ui.consultation import link_to_reach_check
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, number, pct
+from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, literal, number, pct
 from atlas_ui.layout import (
     attribution,
     chart_with_figures,
@@ -70,12 +69,8 @@ MODE_COUNT = "Aantal kanalen"
 MODE_BUDGET = "Inspanning (budget)"
 TOP = 5
 MAX_PLAN_CHANNELS = 8
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md(text: str) -> str:
-    """Text from rules and user files, shown literally in st.markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+#: Text from rules and user files, shown literally in st.markdown.
+md = literal
 
 
 # --- choosing areas ----------------------------------------------------------------------
@@ -170,7 +165,7 @@ def map_and_mix(dataset, level: str, choice: Selection, model, sch) -> None:
         text = CONFIDENCE_TEXT.get(choice.betrouwbaarheid, choice.betrouwbaarheid)
         st.markdown(f"**Betrouwbaarheid:** {md(text)}  \n**Volledigheid van de cijfers:** "
                     f"{pct(choice.volledigheid)} eigen cijfers van het gebied.")
-        st.caption(f"Bronnen van de schatting: {choice.bronnen}. {DISCLAIMER}")
+        st.caption(f"Bronnen van de schatting: {md(choice.bronnen)}. {DISCLAIMER}")
 
 
 def reach_interval(mix, rec, sch) -> str:
@@ -386,7 +381,7 @@ def page():
     sch = scheme()
     rules = load_rules()
     st.title("Strategie")
-    st.caption(f"{dataset.title}. Welke kanalen en participatievormen passen bij de inwoners "
+    st.caption(f"{md(dataset.title)}. Welke kanalen en participatievormen passen bij de inwoners "
                f"van een gebied, en wie mist een plan? {GROUP_REMINDER}")
     link_to_reach_check()
     follow_map_selection(dataset)
@@ -411,7 +406,7 @@ def page():
                     betrouwbaarheid=choice.betrouwbaarheid,
                     interval={k: (r.laag, r.hoog) for k, r in choice.mix.iterrows()})
 
-    st.header(f"Advies voor {choice.naam}")
+    st.header(f"Advies voor {md(choice.naam)}")
     households = (f"ongeveer {number(choice.huishoudens)} huishoudens · "
                   if choice.huishoudens else "")
     st.markdown(f"{households.capitalize()}thema **{md(advice.thema_naam.lower())}** · "
@@ -429,7 +424,7 @@ def page():
                     "Toon en thema"])
     with tabs[0]:
         st.caption("Gerangschikt naar het geschatte bereik onder alle huishoudens van "
-                   f"{choice.naam}. Elk advies zegt waarom, met de profielen die hier wonen.")
+                   f"{md(choice.naam)}. Elk advies zegt waarom, met de profielen die hier wonen.")
         ranked(advice.kanalen, choice.shares, sch, instruments=False, mix=choice.mix)
     with tabs[1]:
         st.caption(f"Gerangschikt voor de fase {advice.fase_naam} en de trede {trede}: de "
@@ -444,7 +439,7 @@ def page():
 
     st.subheader("Advies downloaden")
     downloads(dataset, level, choice, advice, plan, model, sch)
-    st.caption(f"{LEVEL_PLURAL.get(level, level).capitalize()} van {dataset.title}. "
+    st.caption(f"{LEVEL_PLURAL.get(level, level).capitalize()} van {md(dataset.title)}. "
                f"{GROUP_REMINDER}")
 
 

@@ -13,7 +13,7 @@ from atlas_ui.charts import (
 )
 from atlas_ui.compare import notable_cells, notable_differences
 from atlas_ui.data import current_dataset, current_model, national_mix, scheme
-from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, pct
+from atlas_ui.format import GROUP_REMINDER, LEVEL_PLURAL, interval, literal, literal_table, pct
 from atlas_ui.layout import (
     attribution,
     chart_with_figures,
@@ -58,7 +58,7 @@ def page():
     sch = scheme()
     keys = list(model.profile_keys)
     st.title("Vergelijken")
-    st.caption(f"{dataset.title}. {GROUP_REMINDER}")
+    st.caption(f"{literal(dataset.title)}. {GROUP_REMINDER}")
     level = level_choice(dataset, key=area_key("cmp_level"))
     names = dataset.names(level)
     est = dataset.estimates(level, model)
@@ -74,7 +74,7 @@ def page():
     missing = rows[~rows["heeft_schatting"]]
     if len(missing):
         st.warning("Zonder schatting (geen huishoudens of geen eigen cijfers): "
-                   + ", ".join(names[c] for c in missing["code"]))
+                   + literal(", ".join(names[c] for c in missing["code"])))
     rows = rows[rows["heeft_schatting"]]
     if len(rows) < 2:
         return
@@ -89,7 +89,7 @@ def page():
                     "5 procentpunt of meer met intervallen die elkaar niet overlappen.")
     else:
         for text in differences["tekst"].head(8):
-            st.markdown(f"- {text}")
+            st.markdown(f"- {literal(text)}")
         st.caption("Verschil van minstens 5 procentpunt én 90 %-intervallen die elkaar niet "
                    "overlappen; in de tabel gemarkeerd met ◆ en een gele achtergrond.")
 
@@ -113,12 +113,13 @@ def page():
     with right:
         st.header("Kerncijfers (CBS)")
         table = dataset.levels[level]
-        st.table(key_figures_table({labels[c]: table[table["code"] == c].iloc[0]
-                                    for c in rows["code"]}, table.attrs.get("ontbrekend", {})))
+        st.table(literal_table(key_figures_table(
+            {labels[c]: table[table["code"] == c].iloc[0] for c in rows["code"]},
+            table.attrs.get("ontbrekend", {}))))
         st.markdown("**Betrouwbaarheid:** " + "; ".join(
-            f"{labels[r['code']]}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
+            f"{literal(labels[r['code']])}: {r['betrouwbaarheid']}" for _, r in rows.iterrows()))
         for _, r in rows.iterrows():
-            st.caption(f"Bronnen {labels[r['code']]}: {r['bronnen']}")
+            st.caption(f"Bronnen {literal(labels[r['code']])}: {literal(r['bronnen'])}")
     report_button(dataset, level, list(rows["code"]), model, key=area_key("cmp_rapport"),
                   label="Rapport van deze gebieden (PDF: voorblad en één pagina per gebied)")
     attribution(dataset)

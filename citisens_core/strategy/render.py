@@ -2,7 +2,8 @@
 
 Both renderers walk the same list of blocks (:func:`note_blocks`), so the two
 downloads always say the same thing. HTML escapes every text with
-:func:`html.escape`; area names come from user files and are never trusted.
+:func:`html.escape`, Markdown with :func:`~citisens_core.plaintext.markdown_literal`;
+area names come from user files and are never trusted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from citisens_core.dutch import fmt_count, fmt_pct, interval, pct
+from citisens_core.plaintext import markdown_literal
 from citisens_core.strategy.engine import DREMPEL, Advice
 from citisens_core.strategy.planner import Plan
 
@@ -118,8 +120,8 @@ def _missed_blocks(advice: Advice) -> list[Block]:
 
 
 def _md_cell(text: str) -> str:
-    """One line of Markdown text; HTML in names from files is shown, not rendered."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+    """One line of Markdown shown as written: names from files cannot add HTML, links or images."""
+    return markdown_literal(text)
 
 
 def advice_to_markdown(advice: Advice, plan: Plan | None = None, top: int = 5,
