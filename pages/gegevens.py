@@ -129,7 +129,8 @@ def figures_release(figures) -> str:
 def boundaries_section(figures) -> None:
     """Postcode figures have no boundaries: take them from a file or from PDOK."""
     st.subheader("Grenzen voor de postcodecijfers")
-    st.markdown(f"De cijfers uit **{figures.attrs.get('bron', '')}** ({figures_release(figures)}) "
+    source = literal(figures.attrs.get("bron", ""))
+    st.markdown(f"De cijfers uit **{source}** ({literal(figures_release(figures))}) "
                 "hebben nog geen grenzen. Upload een bestand met postcodegrenzen (bijvoorbeeld "
                 "CBS' GeoPackage per postcode) of haal de grenzen van een gemeente op bij PDOK.")
     upload = st.file_uploader("Bestand met postcodegrenzen", type=BOUNDARY_TYPES,
@@ -147,7 +148,8 @@ def boundaries_section(figures) -> None:
                                           "bestand met postcodegrenzen.")
                     dataset = postcode_dataset(figures, boundaries.levels[level], upload.name)
             except UploadError as exc:
-                st.error(f"{sentence(str(exc))} De postcodecijfers blijven bewaard.", icon="⚠️")
+                st.error(f"{literal(sentence(str(exc)))} De postcodecijfers blijven bewaard.",
+                         icon="⚠️")
                 return
             use_postcode_dataset(dataset)
     with st.form(session_key("pc_pdok")):
@@ -186,7 +188,7 @@ def fetch_postcode_boundaries(figures, code: str) -> None:
         dataset = postcode_dataset(figures, postcodes, f"PDOK ({code}, {jaar})")
     except (DownloadError, UploadError, ValueError) as exc:
         bar.empty()
-        st.error(f"Ophalen bij PDOK lukte niet: {sentence(str(exc))} "
+        st.error(f"Ophalen bij PDOK lukte niet: {literal(sentence(str(exc)))} "
                  "De postcodecijfers blijven bewaard.", icon="⚠️")
         return
     use_postcode_dataset(dataset)
