@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.data import current_dataset, current_model
-from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES, literal
+from atlas_ui.format import GROUP_REMINDER, LEVEL_NAMES, literal, literal_table
 from atlas_ui.state import KEPT_KEY, area_key
 from citisens_core.atlas import AreaSet
 
@@ -185,4 +185,4 @@ def chart_with_figures(chart, alt: str, figures: pd.DataFrame | None = None,
     st.altair_chart(chart, alt=alt, **kwargs)
     if figures is not None:
         with st.expander("De cijfers van deze grafiek"):
-            st.table(figures)
+            st.table(literal_table(figures))  # series are named after areas from the file

@@ -8,7 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from atlas_ui.data import DATASET_KEY, DEMO_PATH, load_file
-from atlas_ui.report import analysis_markdown, estimates_csv
+from atlas_ui.report import analysis_markdown
+from atlas_ui.state import area_key
+from citisens_core.export import estimates_csv
 from citisens_core.geodata import read_areas
 from citisens_core.plaintext import markdown_literal
 
@@ -66,9 +68,9 @@ def test_crafted_names_are_never_markdown(page, crafted):
     dataset, codes = crafted
     at = AppTest.from_file(str(REPO / page), default_timeout=90)
     at.session_state[DATASET_KEY] = dataset
-    at.session_state["atlas_selected"] = codes[0]
-    at.session_state["atlas_an_codes"] = codes[:1]
-    at.session_state["atlas_cmp_codes"] = codes[:3]
+    at.session_state[area_key("selected")] = codes[0]
+    at.session_state[area_key("an_codes")] = codes[:1]
+    at.session_state[area_key("cmp_codes")] = codes[:3]
     at.run()
     assert not at.exception, at.exception
     assert not [e.value for e in at.error if "Er ging iets mis" in e.value]
