@@ -107,6 +107,7 @@ def zoom_in(level: str, gemeente: str) -> None:
     """Show the wijken or buurten of one gemeente (a button's callback: before the widgets)."""
     set_kept(area_key("level"), level)
     set_kept(area_key("gemeente"), gemeente)
+    st.session_state[area_key("search")] = ""  # a gemeente's name finds no buurt
     select(None)
 
 
