@@ -10,7 +10,7 @@ line uses.
 from __future__ import annotations
 
 import hashlib
-import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,10 @@ import streamlit as st
 
 from atlas_ui.state import reset_area_state, session_key
 from citisens_core.atlas import AreaSet
+from citisens_core.failures import explain
 from citisens_core.geodata import AreaFileError
+from citisens_core.geodata.limits import DEFAULT_LIMITS, check_upload
+from citisens_core.geodata.memfile import in_memory, safe_name
 from citisens_core.geodata.postcode import TABLE_SUFFIXES, attach_boundaries, read_postcode_table
 from citisens_core.scheme import Scheme, load_scheme
 
@@ -57,24 +60,17 @@ def is_postcode_table(name: str) -> bool:
     return Path(name).suffix.lower() in TABLE_SUFFIXES
 
 
-def _saved(name: str, data: bytes, read):
-    """`read(path)` on uploaded bytes in a temporary folder removed right after."""
-    safe = Path(name).name or "upload"
-    if not data:
-        raise UploadError(f"{safe}: het bestand is leeg.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{safe}: het bestand is {len(data) / 2**20:.0f} MB; "
-                          f"de grens is {MAX_UPLOAD_BYTES // 2**20} MB.")
-    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        try:
-            return read(path)
-        except AreaFileError as exc:
-            raise UploadError(_with_name(str(exc), safe)) from exc
-        except (OSError, ValueError) as exc:
-            raise UploadError(f"{safe}: dit bestand kan niet als CBS-bestand worden "
-                              f"gelezen ({type(exc).__name__}).") from exc
+def _in_memory(name: str, data: bytes, read):
+    """`read(path, data)` on uploaded bytes held in memory (GDAL's /vsimem/, never on disk),
+    after the limits on size and archive contents; every failure becomes an UploadError."""
+    safe = safe_name(name)
+    limits = replace(DEFAULT_LIMITS, upload_bytes=MAX_UPLOAD_BYTES)
+    try:
+        check_upload(safe, data, limits)
+        with in_memory(safe, data) as path:
+            return read(Path(path), data)
+    except Exception as exc:  # GDAL, GEOS, pandas ...: one Dutch sentence naming the file
+        raise UploadError(explain(exc, safe)) from exc
 
 
 def load_postcode_figures(name: str, data: bytes) -> gpd.GeoDataFrame:
@@ -85,7 +81,7 @@ def load_postcode_figures(name: str, data: bytes) -> gpd.GeoDataFrame:
     UploadError
         Empty, too large, or not the CBS postcode release (Dutch, names the file).
     """
-    return _saved(name, data, read_postcode_table)
+    return _in_memory(name, data, read_postcode_table)
 
 
 def postcode_dataset(figures: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
@@ -108,7 +104,7 @@ def postcode_dataset(figures: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame,
 
 
 def load_upload(name: str, data: bytes, gemeente: str | None = None) -> AreaSet:
-    """Read uploaded bytes as an area file, via a temporary folder removed right after.
+    """Read uploaded bytes as an area file, held in memory only (see :func:`_in_memory`).
 
     Parameters
     ----------
@@ -123,23 +119,19 @@ def load_upload(name: str, data: bytes, gemeente: str | None = None) -> AreaSet:
     UploadError
         Empty, too large, or not a CBS area file (Dutch message naming the file).
     """
-    safe = Path(name).name or "upload"
+    safe = safe_name(name)
     if len(data) > WHOLE_FILE_BYTES and not gemeente and len(data) <= MAX_UPLOAD_BYTES:
         raise UploadError(f"{safe}: het bestand is {len(data) / 2**20:.0f} MB, zo groot als een "
                           "landelijk bestand. Vul eerst in welke gemeente u wilt zien; dan leest "
                           "de atlas alleen de gebieden van die gemeente.")
     digest = hashlib.sha1(data).hexdigest()[:12] + (f"-{gemeente}" if gemeente else "")
-    dataset = _saved(name, data, lambda path: load_file(path, safe, key=f"upload-{digest}",
-                                                        gemeente=gemeente))
+    dataset = _in_memory(name, data, lambda path, _: load_file(path, safe, key=f"upload-{digest}",
+                                                               gemeente=gemeente))
     if all(table.geometry.isna().all() for table in dataset.levels.values()):
         raise UploadError(f"{safe}: geen enkel gebied in dit bestand heeft een bruikbare grens, "
                           "dus er is niets op de kaart te tonen. Schattingen zonder kaart maakt "
                           "u met de opdrachtregel (python -m citisens_core estimate).")
     return dataset
-
-
-def _with_name(message: str, name: str) -> str:
-    return message if name in message else f"{name}: {message}"
 
 
 @st.cache_resource(show_spinner="Demogemeente laden …")

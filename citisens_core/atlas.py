@@ -114,6 +114,14 @@ class _BoundedMemo:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __getstate__(self) -> dict:
+        """Pickled with its entries, without the lock (a worker process sends results back)."""
+        with self._lock:
+            return {"size": self.size, "_entries": OrderedDict(self._entries)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def __contains__(self, key: Hashable) -> bool:
         return key in self._entries
 

@@ -26,6 +26,7 @@ from atlas_ui.data import (
 from atlas_ui.format import LEVEL_NAMES, LEVEL_PLURAL, demote_headings, literal, number, sentence
 from atlas_ui.layout import chart_with_figures, guarded
 from atlas_ui.state import area_key, session_key
+from atlas_ui.upload import read_with_progress
 from citisens_core.export import estimates_csv, estimates_geopackage
 
 UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml", "csv", "xlsx"]
@@ -99,12 +100,16 @@ def upload_section() -> None:
 
 
 def read_upload(upload, gemeente: str | None) -> None:
+    def cancelled() -> None:
+        remember_message("error", f"{upload.name}: het lezen is afgebroken. De vorige "
+                         "gegevens blijven getoond.")
+
     try:
-        with st.spinner(f"{upload.name} lezen …"):
-            if is_postcode_table(upload.name):
+        if is_postcode_table(upload.name):
+            with st.spinner(f"{upload.name} lezen …"):
                 figures = load_postcode_figures(upload.name, upload.getvalue())
-            else:
-                dataset = load_upload(upload.name, upload.getvalue(), gemeente)
+        else:
+            dataset = read_with_progress(upload.name, upload.getvalue(), gemeente, cancelled)
     except UploadError as exc:
         remember_message("error", f"{sentence(str(exc))} De vorige gegevens blijven getoond.")
         st.rerun()

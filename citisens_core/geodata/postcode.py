@@ -142,9 +142,9 @@ def _target_names(headers: list[str], units: list[str] | None) -> list[str]:
 HEAD_RECORDS = 32
 
 
-def _csv_text(path: Path) -> tuple[str, str]:
+def _csv_text(path: Path, raw: bytes | None = None) -> tuple[str, str]:
     """Text of a CSV (UTF-8 with or without BOM, else cp1252) and its delimiter (; or ,)."""
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     if not raw.strip():
         raise AreaFileError(f"{path.name}: het bestand is leeg")
     try:
@@ -155,20 +155,20 @@ def _csv_text(path: Path) -> tuple[str, str]:
     return text, ";" if first.count(";") > first.count(",") else ","
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+def _csv_rows(path: Path, raw: bytes | None = None) -> list[list[str]]:
     """Rows of a CSV, cell by cell (the slow route, for files pandas cannot parse)."""
-    text, delimiter = _csv_text(path)
+    text, delimiter = _csv_text(path, raw)
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
 
 
-def _csv_frame(path: Path, display: str) -> pd.DataFrame:
+def _csv_frame(path: Path, display: str, raw: bytes | None = None) -> pd.DataFrame:
     """The CSV release as a frame with GeoPackage column names, its body parsed by pandas.
 
     The title lines, header and units row are read record by record (headers
     hold newlines and repeat names); the body, hundreds of thousands of
     postcodes, goes to pandas' C parser, which also makes the figures numbers.
     """
-    text, delimiter = _csv_text(path)
+    text, delimiter = _csv_text(path, raw)
     reader = csv.reader(_lines(text), delimiter=delimiter)
     head, line_after = [], []
     for row in reader:
@@ -190,7 +190,7 @@ def _csv_frame(path: Path, display: str) -> pd.DataFrame:
                                 index_col=False, dtype={"postcode": str},
                                 keep_default_na=False, na_values=[""], engine="c")
     except (pd.errors.ParserError, ValueError):
-        return _release_frame(_csv_rows(path), display)
+        return _release_frame(_csv_rows(path, raw), display)
     frame["postcode"] = frame["postcode"].fillna("").str.strip()
     frame = frame[frame["postcode"].ne("")]
     empty = [c for c in frame.columns if c.startswith("_") and _blank(frame[c])]
@@ -213,16 +213,18 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _excel_rows(path: Path) -> list[list[str]]:
+def _excel_rows(path: Path, raw: bytes | None = None) -> list[list[str]]:
+    display = path.name
+    raw = path.read_bytes() if raw is None else raw
     try:
-        sheet = pd.read_excel(path, header=None, dtype=str)
+        sheet = pd.read_excel(io.BytesIO(raw), header=None, dtype=str)
     except ImportError as exc:
         raise AreaFileError(
-            f"{path.name}: Excel lezen vraagt het pakket openpyxl; sla het blad op als CSV"
+            f"{display}: Excel lezen vraagt het pakket openpyxl; sla het blad op als CSV"
         ) from exc
     except Exception as exc:
         reason = short_reason(exc)
-        raise AreaFileError(f"{path.name}: Excel-bestand niet leesbaar ({reason})") from exc
+        raise AreaFileError(f"{display}: Excel-bestand niet leesbaar ({reason})") from exc
     return sheet.fillna("").astype(str).values.tolist()
 
 
@@ -268,7 +270,7 @@ def _release_frame(rows: list[list[str]], display: str) -> pd.DataFrame:
     return frame.drop(columns=empty).reset_index(drop=True)
 
 
-def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
+def read_postcode_table(path: str | Path, data: bytes | None = None) -> gpd.GeoDataFrame:
     """Read the CSV/XLSX release of CBS statistics per postcode into the canonical table.
 
     Parameters
@@ -276,6 +278,8 @@ def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
     path : str or pathlib.Path
         CSV (UTF-8 with or without BOM, or cp1252; comma or semicolon) or XLSX
         with Dutch display headers and optionally a units row.
+    data : bytes, optional
+        The file's bytes (an upload held in memory); `path` then only names it.
 
     Returns
     -------
@@ -290,13 +294,14 @@ def read_postcode_table(path: str | Path) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     display = path.name
-    if not path.exists():
+    if data is None and not path.exists():
         raise AreaFileError(f"{display}: bestand niet gevonden")
+    raw = path.read_bytes() if data is None else data
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls"):
-        frame = _release_frame(_excel_rows(path), display)
+        frame = _release_frame(_excel_rows(path, raw), display)
     else:
-        frame = _csv_frame(path, display)
+        frame = _csv_frame(path, display, raw)
     level = postcode_level(frame["postcode"]) or "pc4"
     layer = Layer("", None, display, list(frame.columns), PC_SNAKE, level, "postcode")
     layer.hints = [path.stem]

@@ -21,6 +21,7 @@ Tables without geometry (the CBS postcode statistics as CSV/XLSX) go to
 from __future__ import annotations
 
 import difflib
+import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,14 @@ import pandas as pd
 import pyogrio
 
 from citisens_core.geodata.columns import DETAIL_ORDER, LEVEL_RULES, PC_SNAKE, PC_UPPER
+from citisens_core.geodata.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_archive,
+    check_features,
+    screen_geometry,
+)
+from citisens_core.geodata.memfile import held_bytes, is_virtual
 from citisens_core.geodata.normalise import (
     WGS84,
     AreaFileError,
@@ -56,19 +65,25 @@ _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|[\u0080-\u009f]|\ufffd")
 # --- step 1: open ----------------------------------------------------------------------
 
 
-def _datasets(path: Path, display: str) -> list[tuple[str, str]]:
+def _zip_members(path: Path, display: str, limits: Limits) -> list[str]:
+    """Names in a zip, after checking its size and member count (nothing is unpacked)."""
+    held = held_bytes(path) if is_virtual(path) else None
+    source = io.BytesIO(held) if held is not None else path  # (BytesIO shares the bytes)
+    check_archive(source, display, limits)
+    with zipfile.ZipFile(source) as archive:
+        return archive.namelist()
+
+
+def _datasets(path: Path, display: str,
+              limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str]]:
     """(pyogrio path, name) of each geo dataset in `path`; zips are looked into."""
     if path.suffix.lower() != ".zip":
         return [(str(path), path.name)]
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [
-                m
-                for m in archive.namelist()
-                if m.lower().endswith(GEO_SUFFIXES) and not m.startswith("__MACOSX")
-            ]
-    except zipfile.BadZipFile as exc:
-        raise AreaFileError(f"{display}: geen geldig zip-bestand ({exc})") from exc
+    members = [
+        m
+        for m in _zip_members(path, display, limits)
+        if m.lower().endswith(GEO_SUFFIXES) and not m.startswith("__MACOSX")
+    ]
     if not members:
         raise AreaFileError(
             f"{display}: het zip-bestand bevat geen kaartbestand "
@@ -76,17 +91,18 @@ def _datasets(path: Path, display: str) -> list[tuple[str, str]]:
         )
     # a GeoPackage holds all levels; prefer it over loose shapefiles
     members.sort(key=lambda m: (not m.lower().endswith(".gpkg"), m))
-    return [(f"/vsizip/{path.resolve()}/{m}", m) for m in members]
+    where = path if is_virtual(path) else path.resolve()
+    return [(f"/vsizip/{where}/{m}", m) for m in members]
 
 
-def _open_layers(path: Path, display: str) -> list[Layer]:
+def _open_layers(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> list[Layer]:
     """All layers of `path` with their columns (no rows are read)."""
-    if not path.exists():
+    if not is_virtual(path) and not path.exists():
         raise AreaFileError(f"{display}: bestand niet gevonden")
-    if path.is_file() and path.stat().st_size == 0:
+    if not is_virtual(path) and path.is_file() and path.stat().st_size == 0:
         raise AreaFileError(f"{display}: het bestand is leeg")
     layers: list[Layer] = []
-    for ds_path, ds_name in _datasets(path, display):
+    for ds_path, ds_name in _datasets(path, display, limits):
         try:
             names = [str(n) for n in pyogrio.list_layers(ds_path)[:, 0]]
         except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -102,6 +118,7 @@ def _open_layers(path: Path, display: str) -> list[Layer]:
                 raise AreaFileError(
                     f"{display}: laag {name!r} is niet leesbaar ({short_reason(exc)})"
                 ) from exc
+            check_features(display, name, int(info.get("features") or 0), limits)
             layer = Layer(
                 ds_path,
                 name,
@@ -109,7 +126,9 @@ def _open_layers(path: Path, display: str) -> list[Layer]:
                 [str(f) for f in info["fields"]],
                 crs=info.get("crs"),
                 # the folder last: CBS releases often sit in a folder named by year
-                hints=[name, Path(ds_name).stem, path.stem, path.parent.name],
+                # (a memory file's folder is a random id, no hint)
+                hints=[name, Path(ds_name).stem, path.stem,
+                       *([] if is_virtual(path) else [path.parent.name])],
             )
             classify(layer, _sample(ds_path, name))
             layers.append(layer)
@@ -163,10 +182,22 @@ def _gemeente_where(layer: Layer, gemeente: str, display: str) -> tuple[str, str
     code = _gemeente_code(str(gemeente)) or _lookup_gemeente_name(layer, str(gemeente), display)
     gm_col = level_column(layer, "gemeente", "code")
     if gm_col:
-        return f"\"{gm_col}\" = '{code}'", code
+        return f"{_sql_name(gm_col)} = {_sql_text(code)}", code
     # a buurt or wijk file without a gemeente column: the code prefix says it
     prefix = {"buurt": "BU", "wijk": "WK"}[layer.level or "buurt"]
-    return f"\"{layer.code_column}\" LIKE '{prefix}{code[2:]}%'", code
+    return f"{_sql_name(layer.code_column or '')} LIKE {_sql_text(prefix + code[2:] + '%')}", code
+
+
+# GDAL's OGR SQL has no bound parameters: every value from a file or a user is quoted
+# here, the SQL-92 way (a quote inside is doubled), so it can only ever be a value.
+def _sql_text(value: str) -> str:
+    """A string literal for OGR SQL: ``'GM0310'' OR ''1''=''1'`` stays one value."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_name(column: str) -> str:
+    """A quoted column name for OGR SQL."""
+    return '"' + str(column).replace('"', '""') + '"'
 
 
 def _lookup_gemeente_name(layer: Layer, name: str, display: str) -> str:
@@ -186,7 +217,12 @@ def _lookup_gemeente_name(layer: Layer, name: str, display: str) -> str:
         close = difflib.get_close_matches(name, sorted(set(names)), n=3)
         hint = f"; bedoelt u {' of '.join(close)}?" if close else ""
         raise AreaFileError(f"{display}: gemeente {name!r} komt niet voor in het bestand{hint}")
-    return _gemeente_code(str(hit.iloc[0]).removeprefix("GM")) or str(hit.iloc[0])
+    found = str(hit.iloc[0]).strip()
+    code = _gemeente_code(found.removeprefix("GM").removeprefix("gm"))
+    if code is None:
+        raise AreaFileError(f"{display}: gemeente {name!r} heeft in het bestand de ongeldige "
+                            f"gemeentecode {found[:40]!r}; verwacht GM gevolgd door vier cijfers")
+    return code
 
 
 # --- reading rows -----------------------------------------------------------------------
@@ -329,17 +365,31 @@ def _read(
             )
         return table
     layer = _choose_layer(layers or _open_layers(path, display), level, display)
+    return _read_rows(layer, gemeente, display, with_geometry=with_geometry)
+
+
+def _read_rows(
+    layer: Layer, gemeente: str | None, display: str, *, with_geometry: bool = True
+) -> gpd.GeoDataFrame:
+    """The normalised rows of one chosen layer (of one gemeente when given)."""
     where, code = (None, None)
     if gemeente is not None:
         where, code = _gemeente_where(layer, str(gemeente), display)
     raw = _read_layer(layer, where, display)
+    notes: list[str] = []
+    if len(raw) and raw.geometry.notna().any():
+        geoms, notes = screen_geometry(raw.geometry.values, display)
+        if notes:
+            raw = raw.set_geometry(gpd.GeoSeries(geoms, index=raw.index, crs=raw.crs))
     if raw.empty:
         if code:
             raise AreaFileError(f"{display}: gemeente {code} komt niet voor in het bestand")
         raise AreaFileError(f"{display}: het bestand bevat geen gebieden")
     if raw.crs is None and layer.crs:
         raw = raw.set_crs(layer.crs)
-    return normalise(raw, layer, display, with_geometry=with_geometry)
+    table = normalise(raw, layer, display, with_geometry=with_geometry)
+    table.attrs["waarschuwingen"] = [*notes, *table.attrs["waarschuwingen"]]
+    return table
 
 
 def read_many(paths: Iterable[str | Path], level: str | None = None) -> gpd.GeoDataFrame:
