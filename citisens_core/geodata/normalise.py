@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, ID_COLUMNS
+from citisens_core.geodata import checks
 from citisens_core.geodata.columns import (
     COLUMN_RULES,
     DETAIL_ORDER,
@@ -179,8 +180,8 @@ def expected_message(display: str, level: str | None, layers: Sequence[Layer]) -
 
 
 def numeric(series: pd.Series) -> pd.Series:
-    """Floats with CBS sentinels (<= -99990) and non-numbers as NaN."""
-    values = pd.to_numeric(series, errors="coerce").astype("float64")
+    """Floats (decimal commas read) with CBS sentinels (<= -99990) and non-numbers as NaN."""
+    values, _ = checks.parse_numbers(series)
     return values.mask(values <= SENTINEL_THRESHOLD)
 
 
@@ -189,6 +190,28 @@ def _not_yet_published(frame: pd.DataFrame, columns: Iterable[str]) -> bool:
     values = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
     pending = int((values == NOT_YET_PUBLISHED).sum())
     return pending > 0 and pending >= int((values > SENTINEL_THRESHOLD).sum())
+
+
+def _clean_figures(frame: pd.DataFrame, generation: str,
+                   codes: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    """The source columns of the figures as floats: decimal commas read, impossible values
+    (infinite, negative, percentages over 100) missing; warnings name column and rows."""
+    out = frame.copy()
+    notes: list[str] = []
+    done: set[str] = set()
+    for rule in (*HELPER_RULES, *COLUMN_RULES):
+        source = rule.pick(frame.columns, generation)
+        for column in source.columns if source else ():
+            if column in done:
+                continue
+            done.add(column)
+            values, comma = checks.parse_numbers(frame[column])
+            problems = checks.impossible(values, source.kind)
+            for mask in problems.values():
+                values = values.mask(mask)
+            out[column] = values
+            notes += checks.figure_warnings(column, codes, comma, problems)
+    return out, notes
 
 
 def _demographics(frame: pd.DataFrame, generation: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -500,6 +523,16 @@ def normalise(
     ids = _identity(raw, layer, level)
     keep = _drop_special(raw, ids["code"], level)
     raw, ids = raw[keep], ids[keep]
+    rule = LEVEL_RULES[level]
+    wrong = checks.bad_codes(ids["code"], rule.prefix, rule.digits)
+    if wrong.any():
+        warnings.append(f"{int(wrong.sum())} rijen overgeslagen: hun code is geen "
+                        f"{level}code ({rule.prefix} met {rule.digits} cijfers): "
+                        f"{checks.row_list(ids['code'][wrong])}")
+        raw, ids = raw[~wrong], ids[~wrong]
+    raw, notes = _clean_figures(raw, generation, ids["code"])
+    warnings += notes
+    warnings += checks.duplicate_warning(ids["code"])
     figures, why_missing = _demographics(raw, generation)
     table = pd.concat([ids, figures], axis=1)
 
