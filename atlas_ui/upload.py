@@ -16,6 +16,7 @@ import streamlit as st
 
 from atlas_ui.data import UploadError, current_model, load_upload
 from atlas_ui.format import LEVEL_PLURAL, literal
+from atlas_ui.state import session_key
 from citisens_core.atlas import AreaSet
 from citisens_core.failures import explain
 from citisens_core.geodata.limits import DEFAULT_LIMITS
@@ -24,7 +25,7 @@ from citisens_core.worker import Job
 
 __all__ = ["read_in_worker", "upload_job"]
 
-CANCEL_KEY = "atlas_upload_cancel"
+CANCEL_KEY = session_key("upload_cancel")
 
 
 def read_in_worker(name: str, data: bytes, gemeente: str | None, model: Any, *,

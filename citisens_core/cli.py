@@ -43,5 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         print("afgebroken", file=sys.stderr)
         return 130
     except Exception as exc:  # the one place that turns any failure into one line
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc, args)}", file=sys.stderr)
         return 1
+
+
+#: Libraries whose own (English) messages are replaced by a Dutch sentence.
+_LIBRARIES = ("shapely", "pyogrio", "pyproj", "pandas", "numpy", "sqlite3", "zipfile")
+
+
+def _one_line(exc: Exception, args: argparse.Namespace) -> str:
+    """Our own errors as they are; a failure deep in a library in Dutch, naming the file."""
+    from pathlib import Path
+
+    from citisens_core.failures import explain
+
+    library = type(exc).__module__.split(".")[0] in _LIBRARIES
+    source = getattr(args, "areas", None) or getattr(args, "survey", None)
+    if (library or isinstance(exc, MemoryError | RecursionError | UnicodeError)) and source:
+        return explain(exc, Path(str(source)).name)
+    return " ".join(str(exc).split()) or type(exc).__name__

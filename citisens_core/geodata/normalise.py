@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+import citisens_core.geodata.checks as checks
 from citisens_core.demographics import DEMOGRAPHIC_COLUMNS, ID_COLUMNS
-from citisens_core.geodata import checks
 from citisens_core.geodata.columns import (
     COLUMN_RULES,
     DETAIL_ORDER,

@@ -74,16 +74,38 @@ def _zip_members(path: Path, display: str, limits: Limits) -> list[str]:
         return archive.namelist()
 
 
+#: The parts a shapefile cannot be read without, and what each holds.
+SHAPEFILE_PARTS = {".shx": "de index van de grenzen",
+                   ".dbf": "de tabel met codes, namen en cijfers"}
+
+
+def _check_shapefile_parts(members: list[str], names: list[str], display: str) -> None:
+    """Name the missing part of a shapefile, instead of GDAL's "no columns, no rows"."""
+    present = {n.lower() for n in names}
+    for member in members:
+        stem, suffix = member[:-4], member[-4:].lower()
+        if suffix != ".shp":
+            continue
+        for part, holds in SHAPEFILE_PARTS.items():
+            if stem.lower() + part not in present:
+                raise AreaFileError(f"{display}: bij {Path(member).name} ontbreekt "
+                                    f"{Path(stem).name}{part} ({holds}); zet alle delen van de "
+                                    "shapefile samen in de zip")
+
+
 def _datasets(path: Path, display: str,
               limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str]]:
     """(pyogrio path, name) of each geo dataset in `path`; zips are looked into."""
     if path.suffix.lower() != ".zip":
+        if path.suffix.lower() == ".shp" and not is_virtual(path):
+            siblings = [p.name for p in path.parent.glob(path.stem + ".*")]
+            _check_shapefile_parts([path.name], siblings, display)
         return [(str(path), path.name)]
+    names = _zip_members(path, display, limits)
     members = [
-        m
-        for m in _zip_members(path, display, limits)
-        if m.lower().endswith(GEO_SUFFIXES) and not m.startswith("__MACOSX")
+        m for m in names if m.lower().endswith(GEO_SUFFIXES) and not m.startswith("__MACOSX")
     ]
+    _check_shapefile_parts(members, names, display)
     if not members:
         raise AreaFileError(
             f"{display}: het zip-bestand bevat geen kaartbestand "
@@ -388,7 +410,11 @@ def _read_rows(
     if raw.crs is None and layer.crs:
         raw = raw.set_crs(layer.crs)
     table = normalise(raw, layer, display, with_geometry=with_geometry)
-    table.attrs["waarschuwingen"] = [*notes, *table.attrs["waarschuwingen"]]
+    notes += table.attrs["waarschuwingen"]
+    if table.empty:  # every row was water, special or unusable: say why
+        reasons = "; ".join(notes) or "alleen water, 'Buitenland' of rijen zonder code"
+        raise AreaFileError(f"{display}: geen bruikbare gebieden over ({reasons})")
+    table.attrs["waarschuwingen"] = notes
     return table
 
 
