@@ -1,0 +1,79 @@
+"""In a real browser: a crafted file makes the browser call no other host.
+
+The test uploads a file whose area names carry Markdown images, HTML and
+tooltip fields, opens every view of them and records every request the
+browser makes: none may leave the app's own host.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from atlas_ui.data import DEMO_PATH
+from citisens_core.geodata import read_areas
+
+from .test_browser import MAP_DRAWN, TIMEOUT_MS, VIEWPORT, goto_page, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+OUTSIDE = "outside.example"
+
+
+@pytest.fixture(scope="module")
+def crafted_file(tmp_path_factory):
+    """The demo buurten with a hostile name on every area, as a GeoJSON upload."""
+    buurten = read_areas(DEMO_PATH, level="buurt")
+    raw = buurten[["code", "naam", "inwoners", "huishoudens", "geometry"]].rename(columns={
+        "code": "buurtcode", "naam": "buurtnaam", "inwoners": "aantal_inwoners",
+        "huishoudens": "aantal_huishoudens"})
+    raw["buurtnaam"] = [f"**vet{i}** ![x](http://{OUTSIDE}/md{i}.png) "
+                        f"<img src='http://{OUTSIDE}/html{i}.png'> {{code}}"
+                        for i in range(len(raw))]
+    path = tmp_path_factory.mktemp("crafted") / "buurten_2024.geojson"
+    raw.to_file(path, driver="GeoJSON")
+    return path, raw["buurtnaam"].tolist()
+
+
+def test_a_crafted_file_makes_the_browser_call_no_other_host(app_url, browser, crafted_file):
+    path, _ = crafted_file
+    requests: list[str] = []
+    page = browser.new_page(viewport=VIEWPORT)
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(app_url)
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    goto_page(page, "Gegevens", "Huidige gegevens")
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    page.get_by_text("is geladen").first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+    goto_page(page, "Kaart", "buurten_2024.geojson")
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    box = page.locator(MAP_DRAWN).first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)  # the tooltip shows the name as text, its {code} unfilled
+    tooltip = page.locator(".deck-tooltip").filter(has_text="![x]")
+    tooltip.first.wait_for(timeout=TIMEOUT_MS)
+    assert "{code}" in tooltip.first.inner_text()
+    page.mouse.move(5, VIEWPORT["height"] - 5)
+    page.mouse.click(x, y)
+    heading = page.get_by_role("heading", name=re.compile(r"\*\*vet\d+\*\* !\[x\]"))
+    heading.first.wait_for(timeout=TIMEOUT_MS)  # the literal name, not bold, no image
+    wait_idle(page)
+    page.get_by_role("button", name="Open gebiedsanalyse").click()
+    page.get_by_text("Vier kenmerken").first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    goto_page(page, "Vergelijken", "Verschillen die ertoe doen")
+    goto_page(page, "Strategie", "Strategie")
+    page.wait_for_timeout(1000)  # let any image the page might hold start loading
+
+    assert page.locator(f"img[src*='{OUTSIDE}']").count() == 0
+    app_host = urlparse(app_url).netloc
+    outside = sorted({u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                      and urlparse(u).netloc != app_host})
+    assert not outside, outside
+    page.close()
