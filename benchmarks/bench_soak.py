@@ -1,0 +1,177 @@
+"""Memory soak: 20 sessions, then 5 national uploads, then every session closed.
+
+Starts the app (``streamlit run app.py``), measures the resident memory (RSS)
+of the server and all its worker processes, and drives headless Chromium:
+
+1. baseline: the server after its warm-up, before any visitor;
+2. 20 visitors each open the map and click a buurt (sessions kept open);
+3. 5 of them upload the national 2015 buurten (the regional CBS samples in
+   ``../shared/real-cbs/buurt-2015`` joined, as ``bench_app.py`` does);
+4. every browser context is closed; Streamlit drops a disconnected session
+   after ``server.disconnectedSessionTTL`` (set to 10 s here, 120 s by
+   default), and RSS is measured until it settles.
+
+Target (issue 11): RSS at the end within 20 % of the baseline. Prints the
+figures and writes them to ``docs/benchmarks/soak.md``.
+
+Run: ``python benchmarks/bench_soak.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_app import national_upload  # noqa: E402
+
+OUT = REPO / "docs" / "benchmarks" / "soak.md"
+SESSIONS = 20
+UPLOADS = 5
+SESSION_TTL = 10
+TIMEOUT_MS = 180_000
+MAP_DRAWN = ".atlas-kaart[data-geladen] canvas"
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--headless=new"]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, in MB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in (Path("/proc") / str(current) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def settle(pid: int, seconds: float) -> float:
+    """The median RSS over the last few samples of `seconds` of waiting."""
+    samples = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        samples.append(tree_rss_mb(pid))
+        time.sleep(2)
+    return statistics.median(samples[-5:])
+
+
+def start_server() -> tuple:
+    import subprocess
+    import urllib.request
+
+    sys.path.insert(0, str(REPO / "tests" / "app"))
+    from bench_app import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--server.disconnectedSessionTTL", str(SESSION_TTL)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(900):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return server, f"http://127.0.0.1:{port}/"
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("streamlit did not start")
+
+
+def visit(browser, url: str):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    box = page.locator(MAP_DRAWN).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("Betrouwbaarheid").first.wait_for(timeout=TIMEOUT_MS)
+    return context, page
+
+
+def upload(page, path: Path) -> None:
+    page.get_by_role("link", name="Gegevens").first.click()
+    page.get_by_text("Huidige gegevens").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    page.get_by_text("is geladen").first.wait_for(timeout=TIMEOUT_MS)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        national = national_upload(Path(tmp))
+        if national is None:
+            sys.exit("../shared/real-cbs/buurt-2015 is absent: no national upload to soak with")
+        server, url = start_server()
+        figures: dict[str, float] = {}
+        try:
+            figures["baseline"] = settle(server.pid, 20)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                            args=CHROMIUM_ARGS)
+                visitors = [visit(browser, url) for _ in range(SESSIONS)]
+                figures["sessions"] = settle(server.pid, 10)
+                start = time.perf_counter()
+                for _, page in visitors[:UPLOADS]:
+                    upload(page, national)
+                figures["upload_seconds"] = (time.perf_counter() - start) / UPLOADS
+                figures["uploads"] = settle(server.pid, 10)
+                for context, _ in visitors:
+                    context.close()
+                browser.close()
+            figures["closed"] = settle(server.pid, SESSION_TTL + 60)
+        finally:
+            server.terminate()
+            server.wait(20)
+    ratio = figures["closed"] / figures["baseline"]
+    lines = [
+        "# Memory soak",
+        "",
+        f"`python benchmarks/bench_soak.py` on {os.cpu_count()} cores: the app server and its "
+        "worker processes, resident memory (RSS, median of the last samples).",
+        "",
+        "| moment | RSS (MB) |",
+        "|---|---|",
+        f"| baseline (after warm-up) | {figures['baseline']:.0f} |",
+        f"| {SESSIONS} sessions open, a buurt clicked in each | {figures['sessions']:.0f} |",
+        f"| + {UPLOADS} national uploads (buurten 2015, {national.stat().st_size / 2**20:.0f} MB"
+        f" GeoJSON) | {figures['uploads']:.0f} |",
+        f"| every session closed (after the {SESSION_TTL} s session TTL) | "
+        f"{figures['closed']:.0f} |",
+        "",
+        f"End / baseline: **{ratio:.2f}** (target: at most 1.20). "
+        f"One national upload took {figures['upload_seconds']:.0f} s (read and estimated in a "
+        "worker process; the server keeps only the result).",
+        "",
+    ]
+    OUT.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
