@@ -170,6 +170,31 @@ function layers(deck, geo, data) {
   return out;
 }
 
+// A click is a press and release within a few pixels, however long the page took between
+// them. deck.gl's own onClick is a "tap" that must end within 250 ms as the page
+// handles it: the first click on a fresh map, while the page was still busy (its
+// first picking pass), was often not one, and was lost.
+const CLICK_SLOP_PX = 5;
+
+function listenForClicks(root) {
+  let down = null;
+  const at = (event) => {
+    const box = root.getBoundingClientRect();
+    return { x: event.clientX - box.left, y: event.clientY - box.top };
+  };
+  root.addEventListener("pointerdown", (event) => {
+    down = event.isPrimary && event.button === 0 ? { id: event.pointerId, ...at(event) } : null;
+  });
+  root.addEventListener("pointerup", (event) => {
+    const start = down;
+    down = null;
+    if (!start || start.id !== event.pointerId || !root.__deck || !root.__onPick) return;
+    const { x, y } = at(event);
+    if (Math.hypot(x - start.x, y - start.y) > CLICK_SLOP_PX) return; // a drag: panning
+    root.__onPick(root.__deck.pickObject({ x, y, radius: 2 }));
+  });
+}
+
 async function drawMap(root, data, setTriggerValue) {
   root.__latest = data;
   const deck = await loadDeck(data.deck_url);
@@ -189,13 +214,20 @@ async function drawMap(root, data, setTriggerValue) {
       html: data.tooltip.replace(/\{(\w+)\}/g, (_, name) => escape(field(tables, name, object.f))),
       style: data.tooltip_stijl,
     },
-    onClick: (info) => setTriggerValue("klik", info.object ? geo.codes[info.object.f] : null),
     // data-geladen tells tests and benchmarks which colouring is on screen (and clickable)
     onAfterRender: () => {
-      if (root.__drawing) root.dataset.geladen = root.__drawing;
+      if (!root.__drawing) return;
+      if (!root.__picked) {
+        // the first pick builds deck.gl's picking buffers: slow in software WebGL on a
+        // busy machine, so it is done here, before the map counts as ready
+        root.__picked = true;
+        root.__deck.pickObject({ x: 1, y: 1 });
+      }
+      root.dataset.geladen = root.__drawing;
       root.__drawing = null;
     },
   };
+  root.__onPick = (info) => setTriggerValue("klik", info && info.object ? geo.codes[info.object.f] : null);
   const view = JSON.stringify(data.view);
   root.__drawing = `${data.versie}-${data.selectie.join(",")}`;
   if (!root.__deck) {
@@ -203,6 +235,7 @@ async function drawMap(root, data, setTriggerValue) {
       parent: root, width: "100%", height: "100%", controller: true,
       initialViewState: data.view, ...props,
     });
+    listenForClicks(root);
   } else {
     root.__deck.setProps(props);
     if (root.__view !== view) root.__deck.setProps({ initialViewState: data.view });

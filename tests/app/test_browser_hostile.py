@@ -1,8 +1,11 @@
-"""In a real browser: a crafted file makes the browser call no other host.
+"""In a real browser: the first click on a fresh map counts, and a crafted file calls no host.
 
-The test uploads a file whose area names carry Markdown images, HTML and
-tooltip fields, opens every view of them and records every request the
-browser makes: none may leave the app's own host.
+The first test opens the map 20 times in fresh pages and clicks it as soon as
+it is drawn, without pointing at it first: every click must open the side
+panel of the buurt under it (run it with the test suite beside it to load the
+machine; before the fix in kaart.js it missed 2 to 6 clicks in 12-20). The second uploads a file whose area names carry Markdown images,
+HTML and tooltip fields, opens every view of them and records every request
+the browser makes: none may leave the app's own host.
 """
 
 from __future__ import annotations
@@ -15,11 +18,35 @@ import pytest
 from atlas_ui.data import DEMO_PATH
 from citisens_core.geodata import read_areas
 
-from .test_browser import MAP_DRAWN, TIMEOUT_MS, VIEWPORT, goto_page, wait_idle
+from .test_browser import MAP_DRAWN, TIMEOUT_MS, VIEWPORT, centre_buurt, goto_page, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+FIRST_CLICKS = 20
 OUTSIDE = "outside.example"
+
+
+def open_fresh_map(browser, app_url):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(app_url)
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    return page
+
+
+def test_the_first_click_on_a_fresh_map_selects_its_area_20_times(app_url, browser):
+    expected = centre_buurt()
+    missed = []
+    for attempt in range(FIRST_CLICKS):
+        page = open_fresh_map(browser, app_url)
+        box = page.locator(MAP_DRAWN).first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.get_by_role("heading", name=expected).first.wait_for(timeout=TIMEOUT_MS)
+        except Exception:  # playwright's TimeoutError: record and go on, report all misses
+            missed.append(attempt)
+        page.close()
+    assert not missed, f"first click ignored in attempts {missed} of {FIRST_CLICKS}"
 
 
 @pytest.fixture(scope="module")
