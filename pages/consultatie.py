@@ -15,7 +15,7 @@ from atlas_ui.consultation import (
     zip_tables,
 )
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import GROUP_REMINDER, number, pct
+from atlas_ui.format import GROUP_REMINDER, literal, number, pct
 from atlas_ui.layout import attribution, guarded
 from atlas_ui.maps import legend_html
 from atlas_ui.state import area_key, session_key
@@ -37,8 +37,8 @@ def page():
     model = current_model()
     sch = scheme()
     st.title("Consultatie: wie hebben we bereikt?")
-    st.caption(f"{md(dataset.title)}. De bereikcheck vergelijkt wie reageerde met wie er woont. "
-               f"{GROUP_REMINDER}")
+    st.caption(f"{literal(dataset.title)}. De bereikcheck vergelijkt wie reageerde met wie er "
+               f"woont. {GROUP_REMINDER}")
     st.markdown(FORMAT_HELP)
     responses = upload_section("consultatie", "Reacties van de consultatie (CSV of Excel)",
                                require_channel=True, scheme=sch, kind="consultatie")
@@ -50,19 +50,19 @@ def page():
         st.warning(warning)
     resp = assign_profiles(responses, residents, model)
     if len(resp) == 0:
-        st.warning(f"Geen enkele postcode uit {md(responses.source)} ligt in {md(residents.naam)}. "
-                   "Klopt het gebiedsbestand (pagina Gegevens)?")
+        st.warning(f"Geen enkele postcode uit {literal(responses.source)} ligt in "
+                   f"{literal(residents.naam)}. Klopt het gebiedsbestand (pagina Gegevens)?")
         return
     check = reach_check(resp, scheme=sch)
     checked = int((resp.frame["bron_profiel"] == PROFILE_SOURCE_CHECK).sum())
 
-    st.header(f"Bereikcheck van {md(responses.source)}")
+    st.header(f"Bereikcheck van {literal(responses.source)}")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Respondenten in het gebied", count_text(check.n))
     c2.metric("Met profielcheck", count_text(checked))
     c3.metric("Buiten het gebied", count_text(resp.buiten))
     c4.metric("Effectieve steekproef (gewogen)", number(check.gewichten.n_eff))
-    st.caption(f"Vergeleken met de huishoudens van {md(residents.naam)} "
+    st.caption(f"Vergeleken met de huishoudens van {literal(residents.naam)} "
                f"(betrouwbaarheid van die schatting: {residents.betrouwbaarheid}). Wie de "
                "profielcheck niet invulde, telt mee met de geschatte mix van de eigen buurt.")
 

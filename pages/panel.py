@@ -10,7 +10,7 @@ from atlas_ui.consultation import (
     upload_section,
 )
 from atlas_ui.data import current_dataset, current_model, scheme
-from atlas_ui.format import GROUP_REMINDER, number, pct
+from atlas_ui.format import GROUP_REMINDER, literal, number, pct
 from atlas_ui.layout import guarded
 from atlas_ui.state import session_key
 from citisens_core.panel import panel_check
@@ -44,7 +44,7 @@ def page():
     model = current_model()
     sch = scheme()
     st.title("Inwonerspanel")
-    st.caption(f"{md(dataset.title)}. Lijkt het panel op de inwoners, en wie moet er nog bij? "
+    st.caption(f"{literal(dataset.title)}. Lijkt het panel op de inwoners, en wie moet er nog bij? "
                f"{GROUP_REMINDER}")
     st.markdown(FORMAT_HELP)
     members = upload_section("panel", "Ledenbestand van het panel (CSV of Excel)",
@@ -55,12 +55,13 @@ def page():
     residents = dataset_residents(dataset, model)
     resp = assign_profiles(members, residents, model)
     if len(resp) == 0:
-        st.warning(f"Geen enkele postcode uit {md(members.source)} ligt in {md(residents.naam)}.")
+        st.warning(f"Geen enkele postcode uit {literal(members.source)} ligt in "
+                   f"{literal(residents.naam)}.")
         return
     size = st.number_input("Gewenste omvang van het panel (0 = zo klein mogelijk)", min_value=0,
                            max_value=100_000, value=0, step=50, key=session_key("panel_size"))
     check = panel_check(resp, size=int(size) or None, scheme=sch)
-    st.header(f"{count_text(check.n)} panelleden in {md(residents.naam)}")
+    st.header(f"{count_text(check.n)} panelleden in {literal(residents.naam)}")
 
     profiles = check.profile_table()
     st.subheader("Wervingsplan")
