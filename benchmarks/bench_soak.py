@@ -36,7 +36,7 @@ OUT = REPO / "docs" / "benchmarks" / "soak.md"
 SESSIONS = 20
 UPLOADS = 5
 SESSION_TTL = 10
-TIMEOUT_MS = 180_000
+TIMEOUT_MS = 900_000  # a national upload waits for its turn and takes ~2.5 min here
 MAP_DRAWN = ".atlas-kaart[data-geladen] canvas"
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking", "--disable-component-update",
