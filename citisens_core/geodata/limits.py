@@ -7,8 +7,8 @@ let through (sources in ``../shared/domain/cbs-data.md``), with room to spare:
 ========================  ==============  ============================================
 limit                     value           the largest real case
 ========================  ==============  ============================================
-``upload_bytes``          200 MB          Streamlit's default upload limit; a zipped
-                                          national wijk- en buurtkaart is ~100 MB
+``upload_bytes``          400 MB          the app's upload limit (``server.maxUploadSize``):
+                                          a national GeoPackage, unzipped, fits
 ``unpacked_bytes``        1 GiB           national kaart unzipped: 230-400 MB
 ``archive_members``       200             a CBS zip: one GeoPackage or one shapefile
                                           (5 parts) per level, plus documentation
@@ -44,7 +44,7 @@ MB = 1024 * 1024
 class Limits:
     """Upper bounds for one area file (see the module docstring for their sources)."""
 
-    upload_bytes: int = 200 * MB
+    upload_bytes: int = 400 * MB
     unpacked_bytes: int = 1024 * MB
     archive_members: int = 200
     features: int = 600_000
