@@ -67,14 +67,16 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def settle(pid: int, seconds: float) -> float:
-    """The median RSS over the last few samples of `seconds` of waiting."""
+def settle(pid: int, seconds: float, label: str = "") -> float:
+    """The median RSS over the last few samples of `seconds` of waiting (printed as it goes)."""
     samples = []
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         samples.append(tree_rss_mb(pid))
         time.sleep(2)
-    return statistics.median(samples[-5:])
+    value = statistics.median(samples[-5:])
+    print(f"{label or 'RSS'}: {value:.0f} MB", flush=True)
+    return value
 
 
 def start_server() -> tuple:
@@ -127,24 +129,25 @@ def main() -> None:
         national = national_upload(Path(tmp))
         if national is None:
             sys.exit("../shared/real-cbs/buurt-2015 is absent: no national upload to soak with")
+        national_mb = national.stat().st_size / 2**20
         server, url = start_server()
         figures: dict[str, float] = {}
         try:
-            figures["baseline"] = settle(server.pid, 20)
+            figures["baseline"] = settle(server.pid, 20, "baseline")
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                             args=CHROMIUM_ARGS)
                 visitors = [visit(browser, url) for _ in range(SESSIONS)]
-                figures["sessions"] = settle(server.pid, 10)
+                figures["sessions"] = settle(server.pid, 10, "sessions")
                 start = time.perf_counter()
                 for _, page in visitors[:UPLOADS]:
                     upload(page, national)
                 figures["upload_seconds"] = (time.perf_counter() - start) / UPLOADS
-                figures["uploads"] = settle(server.pid, 10)
+                figures["uploads"] = settle(server.pid, 10, "uploads")
                 for context, _ in visitors:
                     context.close()
                 browser.close()
-            figures["closed"] = settle(server.pid, SESSION_TTL + 60)
+            figures["closed"] = settle(server.pid, SESSION_TTL + 60, "closed")
         finally:
             server.terminate()
             server.wait(20)
@@ -159,7 +162,7 @@ def main() -> None:
         "|---|---|",
         f"| baseline (after warm-up) | {figures['baseline']:.0f} |",
         f"| {SESSIONS} sessions open, a buurt clicked in each | {figures['sessions']:.0f} |",
-        f"| + {UPLOADS} national uploads (buurten 2015, {national.stat().st_size / 2**20:.0f} MB"
+        f"| + {UPLOADS} national uploads (buurten 2015, {national_mb:.0f} MB"
         f" GeoJSON) | {figures['uploads']:.0f} |",
         f"| every session closed (after the {SESSION_TTL} s session TTL) | "
         f"{figures['closed']:.0f} |",
