@@ -148,8 +148,8 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     timings["eerste kaart, volgende bezoeker (s)"] = time.perf_counter() - start
     second.close()
 
+    # timings are printed, not asserted: speed targets live in benchmarks/bench_app.py,
+    # and a shared, busy machine makes seconds in a test a coin toss
     print("\nGemeten in Chromium (headless, swiftshader):")
     for label, seconds in timings.items():
         print(f"  {label:34s} {seconds:6.2f}")
-    assert timings["eerste kaart (s)"] < 30
-    assert timings["eerste kaart, volgende bezoeker (s)"] < 10
