@@ -104,33 +104,6 @@ def index_chart(frame: pd.DataFrame, height: int = 220) -> alt.Chart:
     return styled((bars + rule).properties(height=height))
 
 
-def characteristic_index(mixes: dict[str, pd.Series], national: pd.Series,
-                         scheme: Scheme) -> pd.DataFrame:
-    """Mix-weighted characteristics per area as an index against the national mix.
-
-    The score of a characteristic for an area is the mix-weighted mean of the
-    profiles' scores (1–5); the index divides it by the same for the national
-    mix (x 100).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``kenmerk`` (Dutch name), ``gebied``, ``index``, ``score``.
-    """
-    names = {c.key: c.naam for c in scheme.kenmerken}
-    keys = list(national.index)
-    scores = pd.DataFrame({p.key: [p.kenmerken[c] for c in CHARACTERISTICS]
-                           for p in scheme.profielen}, index=list(CHARACTERISTICS))[keys]
-    reference = scores.to_numpy() @ national.to_numpy()
-    rows = []
-    for area, mix in mixes.items():
-        score = scores.to_numpy() @ mix.reindex(keys).to_numpy()
-        for c, s, r in zip(CHARACTERISTICS, score, reference, strict=True):
-            rows.append({"kenmerk": names.get(c, c), "gebied": area, "index": 100 * s / r,
-                         "score": s})
-    return pd.DataFrame(rows)
-
-
 def profile_characteristics_chart(profile, scheme: Scheme) -> alt.Chart:
     """A small bar chart of one profile's four characteristics on the 1–5 scale."""
     names = {c.key: c.naam for c in scheme.kenmerken}

@@ -7,7 +7,6 @@ import streamlit as st
 
 from atlas_ui import werkmap
 from atlas_ui.charts import (
-    characteristic_index,
     index_chart,
     index_figures,
     mix_chart,
@@ -38,6 +37,7 @@ from atlas_ui.panels import CONFIDENCE_TEXT, key_figures_table, notes_field
 from atlas_ui.report import analysis_csv, analysis_markdown, analysis_table
 from atlas_ui.reporting import notes_by_area, report_button
 from atlas_ui.state import area_key
+from citisens_core.report.content import characteristic_index
 
 PORTRAIT_THRESHOLD = 0.10
 

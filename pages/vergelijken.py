@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.charts import (
-    characteristic_index,
     index_chart,
     index_figures,
     mix_chart,
@@ -26,6 +25,7 @@ from atlas_ui.layout import (
 from atlas_ui.panels import key_figures_table, own_series
 from atlas_ui.reporting import report_button
 from atlas_ui.state import area_key
+from citisens_core.report.content import characteristic_index
 
 MAX_AREAS = 4
 HIGHLIGHT = "background-color: #fde9b6; font-weight: 700"

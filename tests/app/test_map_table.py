@@ -14,7 +14,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from atlas_ui.charts import (
-    characteristic_index,
     index_figures,
     mix_figures,
     mix_frame,
@@ -42,6 +41,7 @@ from atlas_ui.map_table import (
     value_name,
 )
 from atlas_ui.maps import MODE_DOMINANT, MODE_FIGURE, MODE_PROFILE
+from citisens_core.report.content import characteristic_index
 from citisens_core.scheme import load_scheme
 
 from .test_pages import click, kaart, new_app
