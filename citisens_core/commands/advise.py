@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from citisens_core.commands._context import add_context_arguments, checked_context
+
 HELP = "Advise channels and participation instruments for areas, with reasons (JSON or Markdown)."
 
 
@@ -14,10 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CBS area file (gpkg, shp, GeoJSON, GML)")
     parser.add_argument("--code", action="append", required=True,
                         help="area code, e.g. BU03440101; repeat for a selection")
-    parser.add_argument("--thema", default="algemeen", help="theme (default algemeen)")
-    parser.add_argument("--fase", default="ideeen_ophalen", help="phase (default ideeen_ophalen)")
-    parser.add_argument("--trede", default="raadplegen",
-                        help="participation ladder step (default raadplegen)")
+    add_context_arguments(parser)
     parser.add_argument("--format", choices=("json", "md"), default="json",
                         help="output format (default json)")
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
@@ -29,13 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from citisens_core.atlas import AreaSet, SelectionError, normalise_code
     from citisens_core.cli import CliError
     from citisens_core.export import to_json
-    from citisens_core.scheme import load_scheme
-    from citisens_core.strategy import advice_to_markdown, advise, load_rules
+    from citisens_core.strategy import advice_to_markdown, advise
 
-    scheme, rules = load_scheme(), load_rules()
-    _check(args.thema, rules.themas, "--thema", CliError)
-    _check(args.fase, rules.fasen, "--fase", CliError)
-    _check(args.trede, scheme.ladder, "--trede", CliError)
+    scheme, rules = checked_context(args)
     if not args.areas.exists():
         raise CliError(f"area file not found: {args.areas}")
 
@@ -92,8 +87,3 @@ def _level_of(code: str) -> str | None:
     if len(code) == 6 and code[:4].isdigit() and code[4:].isalpha():
         return "pc6"
     return None
-
-
-def _check(value: str, allowed, option: str, error: type[Exception]) -> None:
-    if value not in allowed:
-        raise error(f"unknown {option} {value!r}; allowed: {', '.join(allowed)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from citisens_core.commands._context import add_context_arguments, checked_context
+
 HELP = ("Write an area report (PDF, A4) for one or more areas: map, mix with intervals, "
         "characteristics, portraits, advice and sources.")
 
@@ -15,10 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--code", action="append", required=True,
                         help="area code, e.g. BU03440101; repeat for several areas")
     parser.add_argument("--out", type=Path, required=True, help="PDF file to write")
-    parser.add_argument("--thema", default="algemeen", help="theme (default algemeen)")
-    parser.add_argument("--fase", default="ideeen_ophalen", help="phase (default ideeen_ophalen)")
-    parser.add_argument("--trede", default="raadplegen",
-                        help="participation ladder step (default raadplegen)")
+    add_context_arguments(parser)
     parser.add_argument("--notities", type=Path,
                         help="UTF-8 text file with your own knowledge of the area(s), printed "
                              "as written")
@@ -28,14 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from citisens_core.cli import CliError
-    from citisens_core.commands.advise import _check
-    from citisens_core.scheme import load_scheme
-    from citisens_core.strategy import load_rules
 
-    scheme, rules = load_scheme(), load_rules()
-    _check(args.thema, rules.themas, "--thema", CliError)
-    _check(args.fase, rules.fasen, "--fase", CliError)
-    _check(args.trede, scheme.ladder, "--trede", CliError)
+    scheme, rules = checked_context(args)
     if not args.areas.exists():
         raise CliError(f"area file not found: {args.areas}")
     if args.out.suffix.lower() != ".pdf":
