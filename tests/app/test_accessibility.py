@@ -70,6 +70,7 @@ def audit(page, axe_source: str, state: str, problems: list[str]) -> None:
     lang = page.evaluate("() => document.documentElement.lang")
     if lang != "nl":
         problems.append(f"{state}: page language is {lang!r}, not 'nl'")
+    settle(page)  # a page may rerun while axe works: read the outline of a settled page
     levels = page.evaluate(OUTLINE)
     if not levels or levels[0][0] != 1 or sum(lv == 1 for lv, _ in levels) != 1:
         problems.append(f"{state}: the outline must start with one h1: {levels}")
