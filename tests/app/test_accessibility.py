@@ -53,6 +53,20 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
 
 
+def outline(page) -> list:
+    """The page's heading outline once a run has drawn its h1 (a page may rerun while axe
+    works, leaving the DOM between two runs for a moment); what is there after the wait
+    otherwise, so a page without an h1 still fails."""
+    settle(page)
+    try:
+        found = page.wait_for_function(
+            f"() => {{ const o = ({OUTLINE})(); return o.length && o[0][0] === 1 ? o : null; }}",
+            timeout=TIMEOUT_MS)
+        return found.json_value()
+    except PlaywrightTimeout:
+        return page.evaluate(OUTLINE)
+
+
 def audit(page, axe_source: str, state: str, problems: list[str]) -> None:
     """Run axe-core on the page as it is; note every blocking violation, the language
     and the heading outline under the name of the state."""
@@ -70,8 +84,7 @@ def audit(page, axe_source: str, state: str, problems: list[str]) -> None:
     lang = page.evaluate("() => document.documentElement.lang")
     if lang != "nl":
         problems.append(f"{state}: page language is {lang!r}, not 'nl'")
-    settle(page)  # a page may rerun while axe works: read the outline of a settled page
-    levels = page.evaluate(OUTLINE)
+    levels = outline(page)
     if not levels or levels[0][0] != 1 or sum(lv == 1 for lv, _ in levels) != 1:
         problems.append(f"{state}: the outline must start with one h1: {levels}")
     for (before, _), (level, text) in itertools.pairwise(levels):
