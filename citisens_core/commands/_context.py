@@ -32,3 +32,39 @@ def checked_context(args: argparse.Namespace):
         if value not in allowed:
             raise CliError(f"unknown {option} {value!r}; allowed: {', '.join(allowed)}")
     return scheme, rules
+
+
+def level_of_code(code: str) -> str | None:
+    """The area level a CBS code belongs to (None: let the reader choose)."""
+    prefixes = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
+    if code[:2] in prefixes:
+        return prefixes[code[:2]]
+    if code.isdigit() and len(code) == 4:
+        return "pc4"
+    if len(code) == 6 and code[:4].isdigit() and code[4:].isalpha():
+        return "pc6"
+    return None
+
+
+def chosen_areas(args: argparse.Namespace):
+    """The ``--code`` areas (normalised, in order) and the area set that holds them.
+
+    Reads only their level and its parents. Raises
+    :class:`citisens_core.cli.CliError` for codes of several levels or unknown codes.
+    """
+    from citisens_core.atlas import AreaSet, normalise_code
+    from citisens_core.cli import CliError
+
+    codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
+    levels = {level_of_code(c) for c in codes}
+    if len(levels) > 1:
+        raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
+                       "give areas of one level")
+    level = levels.pop()
+    areas = AreaSet.from_file(args.areas, levels=[level] if level else None)
+    unknown = [c for c in codes if areas.level_of(c) is None]
+    if unknown:
+        known = sorted(c for lv in areas.levels for c in areas.names(lv))
+        raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
+                       f"the file has {len(known)} codes, e.g. {', '.join(known[:8])}")
+    return codes, areas

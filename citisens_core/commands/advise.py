@@ -6,7 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from citisens_core.commands._context import add_context_arguments, checked_context
+from citisens_core.commands._context import (
+    add_context_arguments,
+    checked_context,
+    chosen_areas,
+)
 
 HELP = "Advise channels and participation instruments for areas, with reasons (JSON or Markdown)."
 
@@ -25,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citisens_core.atlas import AreaSet, SelectionError, normalise_code
+    from citisens_core.atlas import SelectionError
     from citisens_core.cli import CliError
     from citisens_core.export import to_json
     from citisens_core.strategy import advice_to_markdown, advise
@@ -34,18 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.areas.exists():
         raise CliError(f"area file not found: {args.areas}")
 
-    codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
-    levels = {_level_of(c) for c in codes}
-    if len(levels) > 1:
-        raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
-                       "give areas of one level")
-    level = levels.pop()
-    areas = AreaSet.from_file(args.areas, levels=[level] if level else None)
-    unknown = [c for c in codes if areas.level_of(c) is None]
-    if unknown:
-        known = sorted(c for lv in areas.levels for c in areas.names(lv))
-        raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
-                       f"the file has {len(known)} codes, e.g. {', '.join(known[:8])}")
+    codes, areas = chosen_areas(args)
     model = _model(args.model)
     try:
         selection = areas.selection(codes, model)
@@ -75,15 +68,3 @@ def _model(path: Path | None):
     from citisens_core.model import default_model, load_model
 
     return load_model(path) if path else default_model()
-
-
-def _level_of(code: str) -> str | None:
-    """The area level a CBS code belongs to (None: let the reader choose)."""
-    prefixes = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
-    if code[:2] in prefixes:
-        return prefixes[code[:2]]
-    if code.isdigit() and len(code) == 4:
-        return "pc4"
-    if len(code) == 6 and code[:4].isdigit() and code[4:].isalpha():
-        return "pc6"
-    return None

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from citisens_core.commands._context import add_context_arguments, checked_context
+from citisens_core.commands._context import (
+    add_context_arguments,
+    checked_context,
+    chosen_areas,
+)
 
 HELP = ("Write an area report (PDF, A4) for one or more areas: map, mix with intervals, "
         "characteristics, portraits, advice and sources.")
@@ -40,24 +44,12 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read --notities {args.notities}: {exc}") from exc
 
-    from citisens_core.atlas import AreaSet, normalise_code
-    from citisens_core.commands.advise import _level_of, _model
+    from citisens_core.commands.advise import _model
     from citisens_core.report.content import build_report
     from citisens_core.report.pdf import page_limit, report_pdf
     from citisens_core.report.source import report_data
 
-    codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
-    levels = {_level_of(c) for c in codes}
-    if len(levels) > 1:
-        raise CliError(f"--code mixes levels ({', '.join(sorted(map(str, levels)))}); "
-                       "give areas of one level")
-    level = levels.pop()
-    areas = AreaSet.from_file(args.areas, levels=[level] if level else None)
-    unknown = [c for c in codes if areas.level_of(c) is None]
-    if unknown:
-        known = sorted(c for lv in areas.levels for c in areas.names(lv))
-        raise CliError(f"unknown --code {', '.join(unknown)} in {args.areas}; "
-                       f"the file has {len(known)} codes, e.g. {', '.join(known[:8])}")
+    codes, areas = chosen_areas(args)
     level = areas.level_of(codes[0])
     model = _model(args.model)
     key = codes[0] if len(codes) == 1 else "selectie"
