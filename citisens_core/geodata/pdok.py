@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -53,6 +54,7 @@ import pandas as pd
 import pyogrio
 import requests
 import shapely
+import urllib3
 from shapely.errors import GEOSException
 from tenacity import (
     Retrying,
@@ -61,6 +63,8 @@ from tenacity import (
     stop_any,
     wait_exponential,
 )
+
+log = logging.getLogger(__name__)
 
 #: OGC API Features of the CBS wijk- en buurtkaart; ``{jaar}`` is filled in.
 DEFAULT_BASE_URL = "https://api.pdok.nl/cbs/wijken-en-buurten-{jaar}/ogc/v1"
@@ -294,14 +298,21 @@ class _Client:
             if response.status_code == 429 or response.status_code >= 500:
                 raise _RetryableStatus(response.status_code)
             body = bytearray()
-            while chunk := response.raw.read1(65536):
-                body += chunk
-                self.deadline.check(what)
-                if len(body) > MAX_PAGE_BYTES:
-                    raise DownloadError(
-                        f"PDOK stuurde voor {what} een antwoord groter dan "
-                        f"{MAX_PAGE_BYTES // 2**20} MB; de download is afgebroken."
-                    )
+            try:
+                while chunk := response.raw.read1(65536):
+                    body += chunk
+                    self.deadline.check(what)
+                    if len(body) > MAX_PAGE_BYTES:
+                        raise DownloadError(
+                            f"PDOK stuurde voor {what} een antwoord groter dan "
+                            f"{MAX_PAGE_BYTES // 2**20} MB; de download is afgebroken."
+                        )
+            # reading the raw stream bypasses requests' wrapping of urllib3's errors:
+            # wrap them here, so they are retried and end in a Dutch sentence
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.ReadTimeout(str(exc)) from exc
+            except urllib3.exceptions.HTTPError as exc:  # connection dropped mid-answer
+                raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
             return response.status_code, bytes(body)
 
     def get_json(self, url: str, what: str, *, missing_ok: bool = False) -> Any:
@@ -320,10 +331,19 @@ class _Client:
                 f"PDOK ({_host(url)}) antwoordde niet binnen {self.timeout:g} seconden "
                 f"voor {what} (na {self.max_attempts} pogingen). Probeer het later opnieuw."
             ) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            self.deadline.check(what)
+            raise DownloadError(
+                f"De verbinding met PDOK ({_host(url)}) werd verbroken tijdens het ophalen van "
+                f"{what}, ook na {self.max_attempts} pogingen. Probeer het later opnieuw."
+            ) from exc
         except requests.ConnectionError as exc:
             raise DownloadError(_offline_message(url)) from exc
-        except requests.RequestException as exc:
-            raise DownloadError(f"Ophalen van {what} bij PDOK mislukt: {exc}") from exc
+        except requests.RequestException as exc:  # the library's English stays in the log
+            log.warning("PDOK request for %s failed: %r", what, exc)
+            raise DownloadError(
+                f"Ophalen van {what} bij PDOK ({_host(url)}) mislukte; probeer het later opnieuw."
+            ) from exc
         if status in (404, 400) and missing_ok:
             return None
         if status >= 400:

@@ -106,6 +106,7 @@ class Fault:
     times: int | None = None  # how many matching requests it affects (None: all)
     drip: float = 0.0  # send the answer one byte per `drip` seconds
     endless: bool = False  # a fresh next link on every page, for ever
+    cut: bool = False  # promise the whole answer, send half of it, close the connection
     body: Any = None  # answer with this JSON instead
 
 
@@ -211,6 +212,8 @@ class PdokStub:
         data = json.dumps(body).encode("utf-8")
         if fault is not None and fault.drip:
             return _drip(handler, data, fault.drip)
+        if fault is not None and fault.cut:
+            return _cut(handler, data)
         _send(handler, status, data)
 
     def _answer(self, path: str, fault: Fault | None) -> tuple[int, Any]:
@@ -407,6 +410,18 @@ def _drip(handler: BaseHTTPRequestHandler, body: bytes, every: float) -> None:
         except OSError:  # the client gave up
             return
         time.sleep(every)
+
+
+def _cut(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    """The full length announced, half the body sent, then the connection closed."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/geo+json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body[: len(body) // 2])
+    handler.wfile.flush()
+    handler.close_connection = True
+    handler.connection.shutdown(socket.SHUT_RDWR)
 
 
 def closed_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -644,3 +645,26 @@ def test_a_year_only_the_wfs_holds(tmp_path: Path) -> None:
     assert len(buurten) == 25 and buurten.attrs["jaar"] == 2018
     assert buurten["inwoners"].notna().all()  # camelCase read as the CBS names
     assert read_metadata(out)["bron"].endswith("/wfs")
+
+
+def test_a_connection_cut_mid_answer_is_retried_then_said_in_dutch(
+    stub: PdokStub, tmp_path: Path
+) -> None:
+    stub.faults.append(Fault("/buurten/items", cut=True))
+
+    with pytest.raises(DownloadError) as raised:
+        fetch(stub, tmp_path, max_attempts=2)
+
+    message = str(raised.value)
+    assert "verbinding" in message and "buurten van GM9001" in message and "2 pogingen" in message
+    assert not re.search(r"[A-Z][a-z]+(Error|Read)|Connection broken|bytes read", message)
+    assert settled_count(stub, "/buurten/items") == 2
+    assert not list((tmp_path / "cache").glob("buurten-*.json"))
+
+
+def test_a_connection_cut_once_then_the_answer(stub: PdokStub, tmp_path: Path) -> None:
+    stub.faults.append(Fault("/buurten/items", cut=True, times=1))
+
+    out = fetch(stub, tmp_path, max_attempts=2)
+
+    assert len(read_areas(out, level="buurt")) > 0
