@@ -3,7 +3,8 @@
 Before the server accepts its first visitor it loads what every visitor needs
 (libraries, the fitted model, the embedded demo gemeente and its estimates), so
 that the first map appears as fast for the first visitor as for the next.
-Every page is served as Dutch (``lang="nl"``) for assistive technology.
+Every page is served as Dutch (``lang="nl"``) for assistive technology, with the
+map's library (deck.gl) loading from the start (``atlas_ui/document.py``).
 """
 
 import asyncio
@@ -12,7 +13,8 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.middleware import Middleware
 
-from atlas_ui.html_lang import DutchDocumentMiddleware
+from atlas_ui.document import DocumentMiddleware
+from atlas_ui.maps import DECK_URL
 
 
 @asynccontextmanager
@@ -31,4 +33,4 @@ async def warm_caches(_app):
 
 
 app = st.App("dashboard.py", lifespan=warm_caches,
-             middleware=[Middleware(DutchDocumentMiddleware)])
+             middleware=[Middleware(DocumentMiddleware, deck_url=DECK_URL)])

@@ -217,12 +217,9 @@ async function drawMap(root, data, setTriggerValue) {
     // data-geladen tells tests and benchmarks which colouring is on screen (and clickable)
     onAfterRender: () => {
       if (!root.__drawing) return;
-      if (!root.__picked) {
-        // the first pick builds deck.gl's picking buffers: slow in software WebGL on a
-        // busy machine, so it is done here, before the map counts as ready
-        root.__picked = true;
-        root.__deck.pickObject({ x: 1, y: 1 });
-      }
+      // No picking pass here: deck.gl builds its picking buffers on the first hover or
+      // click (a second in software WebGL, which would freeze a just-drawn map). A click
+      // that waits for it still counts: clicks are press + release, not a timed tap.
       root.dataset.geladen = root.__drawing;
       root.__drawing = null;
     },

@@ -7,6 +7,7 @@ selection is tested under AppTest against a click on the map.
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,8 @@ from atlas_ui.charts import (
     mix_lines,
 )
 from atlas_ui.data import DEMO_PATH, load_file, national_mix
+from atlas_ui.document import DocumentMiddleware
 from atlas_ui.format import demote_headings
-from atlas_ui.html_lang import DutchDocumentMiddleware
 from atlas_ui.layout import SELECTED_KEY
 from atlas_ui.map_table import (
     COL_CLEAR,
@@ -259,14 +260,18 @@ def run_asgi(middleware, path: str, body: bytes, content_type: bytes = b"text/ht
     return seen["headers"], sent
 
 
-def test_the_html_document_is_served_as_dutch():
-    page = b'<!doctype html><html lang="en"><head></head></html>'
-    headers, sent = run_asgi(DutchDocumentMiddleware, "/gebiedsanalyse", page)
-    assert sent[1]["body"] == page.replace(b'lang="en"', b'lang="nl"')
+def test_the_html_document_is_served_as_dutch_with_the_map_library_early():
+    page = b'<!doctype html><html lang="en"><head><title>x</title></head><body></body></html>'
+    middleware = functools.partial(DocumentMiddleware, deck_url="./app/static/deck.js")
+    headers, sent = run_asgi(middleware, "/gebiedsanalyse", page)
+    body = sent[1]["body"]
+    assert body.startswith(b'<!doctype html><html lang="nl"><head><title>x</title><link rel="preload"')
+    assert b'data-atlas-deck href="./app/static/deck.js"' in body
+    assert dict(sent[0]["headers"])[b"content-length"] == str(len(body)).encode()
     assert b"accept-encoding" not in headers  # read uncompressed, so it can be rewritten
     # assets and other content types pass untouched
-    script = b'x = \'<html lang="en"\''
-    _, sent = run_asgi(DutchDocumentMiddleware, "/static/js/main.js", script)
+    script = b'x = \'<html lang="en"></head>\''
+    _, sent = run_asgi(middleware, "/static/js/main.js", script)
     assert sent[1]["body"] == script
-    _, sent = run_asgi(DutchDocumentMiddleware, "/data.json", page, b"application/json")
+    _, sent = run_asgi(middleware, "/data.json", page, b"application/json")
     assert sent[1]["body"] == page
