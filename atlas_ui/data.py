@@ -185,12 +185,21 @@ def national_mix(model: Any) -> pd.Series:
 
 def warm_up() -> None:
     """Fill the server-wide caches before the first visitor (called at server start)."""
+    import importlib
     import logging
+    import pkgutil
 
     import altair  # noqa: F401  (the charts' library: a second of import time)
 
+    import atlas_ui
     import citisens_core.strategy  # noqa: F401
     from atlas_ui.maps import MODE_DOMINANT, map_layer
+
+    # every helper of the pages (and so matplotlib, SQLAlchemy, ...) imported now, not
+    # during a visitor's first run, and before app.py hides the server's lasting
+    # objects from the garbage collector
+    for module in pkgutil.iter_modules(atlas_ui.__path__):
+        importlib.import_module(f"atlas_ui.{module.name}")
 
     # cache_resource outside a script run warns that there is no session: expected
     # here, and only here, so the logger is quiet for the warm-up alone

@@ -195,6 +195,21 @@ function listenForClicks(root) {
   });
 }
 
+// A canvas with its drawing buffer already at the size it is shown. Left to itself,
+// deck.gl draws its first frame at the canvas default (300 × 150) and resizes on the
+// next: the map is then not on screen when the first frame says it is drawn, and
+// the resize stalls the page (over a second in software WebGL).
+function sizedCanvas(root) {
+  const canvas = document.createElement("canvas");
+  const ratio = window.devicePixelRatio || 1;
+  canvas.style.width = "100%";
+  canvas.style.height = "100%";
+  canvas.width = Math.max(1, Math.round(root.clientWidth * ratio));
+  canvas.height = Math.max(1, Math.round(root.clientHeight * ratio));
+  root.appendChild(canvas);
+  return canvas;
+}
+
 async function drawMap(root, data, setTriggerValue) {
   root.__latest = data;
   const deck = await loadDeck(data.deck_url);
@@ -229,7 +244,7 @@ async function drawMap(root, data, setTriggerValue) {
   root.__drawing = `${data.versie}-${data.selectie.join(",")}`;
   if (!root.__deck) {
     root.__deck = new deck.Deck({
-      parent: root, width: "100%", height: "100%", controller: true,
+      canvas: sizedCanvas(root), width: "100%", height: "100%", controller: true,
       initialViewState: data.view, ...props,
     });
     listenForClicks(root);
