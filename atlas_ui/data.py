@@ -199,7 +199,7 @@ def warm_up() -> None:
     # during a visitor's first run, and before app.py hides the server's lasting
     # objects from the garbage collector
     for module in pkgutil.iter_modules(atlas_ui.__path__):
-        importlib.import_module(f"atlas_ui.{module.name}")
+        importlib.import_module(f".{module.name}", package=atlas_ui.__name__)
 
     # cache_resource outside a script run warns that there is no session: expected
     # here, and only here, so the logger is quiet for the warm-up alone
