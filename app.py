@@ -2,7 +2,10 @@
 
 Before the server accepts its first visitor it loads what every visitor needs
 (libraries, the fitted model, the embedded demo gemeente and its estimates), so
-that the first map appears as fast for the first visitor as for the next.
+that the first map appears as fast for the first visitor as for the next, and
+starts the fork server that reads uploads (``citisens_core.worker``). While it
+serves, sessions whose visitor has gone for good are shut down and their memory
+given back (``atlas_ui/sessions.py``).
 Every page is served as Dutch (``lang="nl"``) for assistive technology, with the
 map's library (deck.gl) loading from the start (``atlas_ui/document.py``).
 """
@@ -23,6 +26,8 @@ async def warm_caches(_app):
     from streamlit.runtime.pages_manager import PagesManager
 
     from atlas_ui.data import warm_up
+    from atlas_ui.sessions import keep_reaping
+    from citisens_core.worker import start_worker_server
 
     # dashboard.py navigates with st.navigation. Until a first visitor has run it,
     # Streamlit would serve a deep link (/gebiedsanalyse?werkmap=...) as an old-style
@@ -30,13 +35,16 @@ async def warm_caches(_app):
     PagesManager.uses_pages_directory = False
 
     await asyncio.to_thread(warm_up)
+    await asyncio.to_thread(start_worker_server)
     # Streamlit runs a full garbage collection after every script run (runner.postScriptGC),
     # holding the interpreter for as long as it takes to walk every object: ~0.4 s per run
     # here with all libraries loaded. What exists now (modules, the model, the demo) lives
     # as long as the server, so it is moved out of the collector's sight; later objects
     # are still collected as before.
     gc.freeze()
+    reaper = asyncio.create_task(keep_reaping())  # sessions gone for good give back memory
     yield
+    reaper.cancel()
 
 
 app = st.App("dashboard.py", lifespan=warm_caches,

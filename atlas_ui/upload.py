@@ -59,9 +59,13 @@ def upload_job(name: str, data: bytes, gemeente: str | None, model: Any,
                                 "hierboven in) of een kleiner bestand")).start()
 
 
-def read_with_progress(name: str, data: bytes, gemeente: str | None,
-                       on_cancel: Callable[[], None]) -> AreaSet:
+def read_with_progress(name: str, data: bytes, gemeente: str | None) -> AreaSet:
     """Read an upload in a worker, showing its progress and a cancel button.
+
+    A click on "Annuleren" (or on anything else) reruns the page, which stops
+    this run and with it the worker. Streamlit may start the next run before
+    this one has unwound, so the page learns of the interruption from a marker
+    it set before the read (see ``pages/gegevens.py``), not from here.
 
     Raises
     ------
@@ -80,7 +84,6 @@ def read_with_progress(name: str, data: bytes, gemeente: str | None,
     finally:
         if not job.done:
             job.cancel()
-            on_cancel()
     bar.empty()
     if job.error or job.result is None:
         raise UploadError(job.error or f"{safe_name(name)}: het lezen is afgebroken")

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MAX_WORKERS", "Job", "JobFailed"]
+__all__ = ["MAX_WORKERS", "Job", "JobFailed", "start_worker_server"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,17 @@ _CONTEXT_LOCK = threading.Lock()
 _CONTEXT: Any = None
 #: Modules the fork server imports once, so that each job starts in a fraction of a second.
 PRELOAD = ["atlas_ui.upload"]
+
+
+def start_worker_server() -> None:
+    """Start the fork server now (at server start), not when the first upload waits for it.
+
+    It imports :data:`PRELOAD` once; every job is a fork of it.
+    """
+    import multiprocessing.forkserver
+
+    _context()
+    multiprocessing.forkserver.ensure_running()
 
 
 class JobFailed(Exception):

@@ -32,6 +32,7 @@ from citisens_core.export import estimates_csv, estimates_geopackage
 UPLOAD_TYPES = ["gpkg", "zip", "geojson", "json", "gml", "csv", "xlsx"]
 BOUNDARY_TYPES = ["gpkg", "zip", "geojson", "json", "gml"]
 MESSAGE_KEY = session_key("data_message")
+READING_KEY = session_key("upload_reading")  # the name of an upload being read, until it ends
 FIGURES_KEY = session_key("pc_figures")  # postcode figures waiting for boundaries (this session)
 MEASURE_NAMES = {"silhouette": "Silhouet (hoger is beter)", "bic": "BIC (lager is beter)",
                  "bic_daling": "Daling van de BIC per extra profiel",
@@ -99,20 +100,28 @@ def upload_section() -> None:
         boundaries_section(st.session_state[FIGURES_KEY])
 
 
-def read_upload(upload, gemeente: str | None) -> None:
-    def cancelled() -> None:
-        remember_message("error", f"{upload.name}: het lezen is afgebroken. De vorige "
-                         "gegevens blijven getoond.")
+def note_an_interrupted_read() -> None:
+    """A read still marked as under way when the page runs again was stopped: by
+    "Annuleren" or by another click while it ran. Say so (the earlier data stays)."""
+    name = st.session_state.pop(READING_KEY, None)
+    if name:
+        remember_message("error", f"{name}: het lezen is afgebroken. De vorige gegevens "
+                         "blijven getoond.")
 
+
+def read_upload(upload, gemeente: str | None) -> None:
+    st.session_state[READING_KEY] = upload.name
     try:
         if is_postcode_table(upload.name):
             with st.spinner(f"{upload.name} lezen …"):
                 figures = load_postcode_figures(upload.name, upload.getvalue())
         else:
-            dataset = read_with_progress(upload.name, upload.getvalue(), gemeente, cancelled)
+            dataset = read_with_progress(upload.name, upload.getvalue(), gemeente)
     except UploadError as exc:
+        st.session_state.pop(READING_KEY, None)
         remember_message("error", f"{sentence(str(exc))} De vorige gegevens blijven getoond.")
         st.rerun()
+    st.session_state.pop(READING_KEY, None)
     if is_postcode_table(upload.name):
         st.session_state[FIGURES_KEY] = figures
         remember_message("success", f"{upload.name}: cijfers van {number(len(figures))} "
@@ -379,6 +388,7 @@ def download_section(dataset) -> None:
 @guarded
 def page():
     st.title("Gegevens en model")
+    note_an_interrupted_read()
     show_message()
     dataset = current_dataset()
     current_data_section(dataset)

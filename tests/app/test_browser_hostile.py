@@ -10,6 +10,7 @@ the browser makes: none may leave the app's own host.
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlparse
 
@@ -103,4 +104,41 @@ def test_a_crafted_file_makes_the_browser_call_no_other_host(app_url, browser, c
     outside = sorted({u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
                       and urlparse(u).netloc != app_host})
     assert not outside, outside
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def national_file(tmp_path_factory, real_cbs_optional):
+    """The 2015 buurten of the whole country as one GeoJSON: seconds of reading."""
+    if real_cbs_optional is None:
+        pytest.skip("../shared/real-cbs is absent: no national file to cancel")
+    seen, features = set(), []
+    for path in sorted((real_cbs_optional / "buurt-2015").glob("*.geojson")):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            if feature["properties"].get("BU_CODE") not in seen:
+                seen.add(feature["properties"].get("BU_CODE"))
+                features.append(feature)
+    out = tmp_path_factory.mktemp("national") / "buurten_2015_nederland.geojson"
+    out.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                   encoding="utf-8")
+    return out
+
+
+def test_annuleren_stops_a_long_read_and_keeps_the_earlier_data(app_url, browser,
+                                                                 national_file):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(app_url)
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    goto_page(page, "Gegevens", "Huidige gegevens")
+    page.locator("input[type=file]").first.set_input_files(str(national_file))
+
+    page.get_by_role("button", name="Annuleren").click(timeout=TIMEOUT_MS)
+
+    page.get_by_text("het lezen is afgebroken").first.wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    assert page.get_by_text("De vorige gegevens blijven getoond").count()
+    assert not page.get_by_text("is geladen").count()
+    goto_page(page, "Kaart", "Lindewaarde")  # the demo is still the data on the map
+    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
     page.close()
