@@ -14,11 +14,15 @@ import asyncio
 import gc
 from contextlib import asynccontextmanager
 
-import streamlit as st
-from starlette.middleware import Middleware
+from atlas_ui.sessions import limit_malloc_arenas
 
-from atlas_ui.document import DocumentMiddleware
-from atlas_ui.maps import DECK_URL
+limit_malloc_arenas()  # before the server's threads allocate: memory freed is memory returned
+
+import streamlit as st  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+
+from atlas_ui.document import DocumentMiddleware  # noqa: E402
+from atlas_ui.maps import DECK_URL  # noqa: E402
 
 
 @asynccontextmanager

@@ -71,6 +71,30 @@ def release_freed_memory() -> None:
         ctypes.CDLL(name).malloc_trim(0)
 
 
+#: glibc's mallopt parameter for the number of malloc arenas (malloc.h: M_ARENA_MAX).
+M_ARENA_MAX = -8
+#: Arenas for the whole server. glibc's default is eight per core, one per thread that
+#: allocates at once; Streamlit runs every script run on a new thread, and memory freed
+#: in those arenas mostly stays with the process (malloc_trim did not return it:
+#: benchmarks/bench_soak.py). Two is the common setting for Python web servers.
+ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
+    """Cap glibc's malloc arenas, as ``MALLOC_ARENA_MAX`` in the environment would.
+
+    Takes effect only before threads have made arenas of their own, so call it
+    first thing when the server starts. Returns False where it is not glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        return bool(ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):  # not glibc
+        return False
+
+
 async def keep_reaping(interval: float = REAP_SECONDS) -> None:
     """Every `interval` seconds: shut down expired sessions, then release freed memory."""
     from streamlit import runtime

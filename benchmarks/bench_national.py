@@ -208,9 +208,9 @@ def main() -> None:
              + "\n".join(rows))
     load = f"{os.getloadavg()[0]:.0f}"
     text = (f"# Landelijke schaal zonder browser ({date.today().isoformat()})\n\n"
-            f"`python benchmarks/bench_national.py --runs {args.runs}` on the shared 2-core "
-            f"machine (other engineers' tests running; load average {load} at the end of the "
-            "run: figures are slower than on a quiet machine, read the spread). PC6 is a synthetic "
+            f"`python benchmarks/bench_national.py --runs {args.runs}` on a shared 2-core "
+            f"machine (load average {load} at the end of the run; on a busy machine the "
+            "seconds grow several times, read the spread). PC6 is a synthetic "
             f"table of {first['rows']:,} postcodes in the CBS layout (the real PC4 release's "
             "header and units, counts split from its figures, rounded to 5, `-99997` below 5); "
             "each run is a fresh process, so the peak memory is that run's alone. The buurt "

@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.runtime.session_manager import SessionInfo
 from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
 
-from atlas_ui.sessions import reap_expired_sessions, release_freed_memory
+from atlas_ui.sessions import limit_malloc_arenas, reap_expired_sessions, release_freed_memory
 
 TTL = 0.3
 
@@ -75,3 +75,10 @@ def test_one_broken_session_does_not_keep_the_others():
 
 def test_releasing_memory_is_safe_to_call():
     release_freed_memory()  # glibc's malloc_trim here; elsewhere a garbage collection only
+
+
+def test_the_malloc_arena_cap_is_taken_on_glibc():
+    import platform
+
+    taken = limit_malloc_arenas(8)  # glibc's own default here: harmless for the test process
+    assert taken is (platform.libc_ver()[0] == "glibc")
