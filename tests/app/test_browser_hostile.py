@@ -126,10 +126,7 @@ def national_file(tmp_path_factory, real_cbs_optional):
 
 def test_annuleren_stops_a_long_read_and_keeps_the_earlier_data(app_url, browser,
                                                                  national_file):
-    page = browser.new_page(viewport=VIEWPORT)
-    page.goto(app_url)
-    page.wait_for_selector(MAP_DRAWN, timeout=TIMEOUT_MS)
-    wait_idle(page)
+    page = open_fresh_map(browser, app_url)
     goto_page(page, "Gegevens", "Huidige gegevens")
     page.locator("input[type=file]").first.set_input_files(str(national_file))
 
