@@ -7,6 +7,7 @@ Starts ``streamlit run app.py`` and drives Debian's Chromium with Playwright
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -58,14 +59,36 @@ def timed(label: str, timings: dict, action) -> None:
     timings[label] = time.perf_counter() - start
 
 
-def centre_buurt() -> str:
-    """The name of the demo buurt under the centre of the initial map view."""
+def pixel_offset(view: dict, lon: float, lat: float) -> tuple[float, float]:
+    """Where (lon, lat) is drawn relative to the map's centre, in CSS pixels (deck.gl's
+    Web Mercator: a 512-pixel world at zoom 0)."""
+    scale = 512 * 2 ** view["zoom"] / (2 * math.pi)
+
+    def project(lon_: float, lat_: float) -> tuple[float, float]:
+        return (scale * math.radians(lon_),
+                -scale * math.log(math.tan(math.pi / 4 + math.radians(lat_) / 2)))
+
+    (x0, y0), (x, y) = project(view["longitude"], view["latitude"]), project(lon, lat)
+    return x - x0, y - y0
+
+
+def roomy_buurt() -> tuple[str, float, float]:
+    """The demo buurt with the most room around a point of it: its name and that point's
+    offset from the map's centre in pixels. A click there selects this buurt whatever
+    sub-pixel shifts the layout makes (the map's centre lies within 2 px of a border)."""
     buurten = read_areas(DEMO_PATH, level="buurt")
     view = fit_view(tuple(buurten.total_bounds))
-    point = shapely.Point(view["longitude"], view["latitude"])
-    hit = buurten[buurten.geometry.contains(point)]
-    assert len(hit) == 1, "the map centre should fall inside one buurt"
-    return str(hit.iloc[0]["naam"])
+    best = (0.0, "", 0.0, 0.0)
+    circles = shapely.maximum_inscribed_circle(buurten.geometry.values)
+    for name, radius in zip(buurten["naam"], circles, strict=True):
+        (cx, cy), edge = radius.coords
+        dx, dy = pixel_offset(view, cx, cy)
+        ex, ey = pixel_offset(view, *edge)
+        room = math.hypot(dx - ex, dy - ey)
+        if room > best[0]:
+            best = (room, str(name), dx, dy)
+    assert best[0] > 20, "no demo buurt has 20 px of room around a point"
+    return best[1], best[2], best[3]
 
 
 def goto_page(page, title: str, marker: str) -> None:
@@ -86,15 +109,15 @@ def test_map_click_pages_and_screenshots(app_url, browser, real_cbs_optional, tm
     page.get_by_text("Fictieve demogemeente — gegenereerde gegevens").first.wait_for()
     wait_idle(page)
 
-    # click the centre of the map: the buurt there must be named in the side panel
-    expected = centre_buurt()
+    # click inside the buurt with the most room: its name must be in the side panel
+    expected, dx, dy = roomy_buurt()
     box = page.locator(CANVAS).first.bounding_box()
-    hover_until_tooltip(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2,
-                        expected)
+    x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy
+    hover_until_tooltip(page, x, y, expected)
     page.mouse.move(5, VIEWPORT["height"] - 5)  # the tooltip goes away before the click
     page.locator(".deck-tooltip").filter(has_text=expected).wait_for(state="hidden")
     timed("klik op buurt → zijpaneel (s)", timings, lambda: (
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2),
+        page.mouse.click(x, y),
         page.get_by_role("heading", name=expected).first.wait_for(timeout=TIMEOUT_MS)))
     wait_idle(page)
     assert page.get_by_text("Betrouwbaarheid").first.is_visible()
