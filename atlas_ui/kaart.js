@@ -232,17 +232,13 @@ async function drawMap(root, data, setTriggerValue) {
     // data-geladen tells tests and benchmarks which colouring is on screen (and clickable)
     onAfterRender: () => {
       if (!root.__drawing) return;
+      // No picking pass here: deck.gl builds its picking buffers on the first hover or
+      // click (a second in software WebGL, milliseconds on a graphics card). Done here it
+      // held up the first map; done when idle it froze the page just after (both
+      // measured in benchmarks/bench_app.py). A click that waits for it still counts:
+      // clicks are press + release, not a timed tap.
       root.dataset.geladen = root.__drawing;
       root.__drawing = null;
-      if (!root.__picked) {
-        // deck.gl builds its picking buffers on the first pick (a second in software
-        // WebGL): done once the page is idle after the map is on screen, so the first
-        // frame is not held up by it and the first click finds them ready (a click
-        // meanwhile waits for it and still counts: clicks are press + release).
-        root.__picked = true;
-        const warm = () => root.__deck && root.__deck.pickObject({ x: 1, y: 1 });
-        (window.requestIdleCallback ?? ((f) => setTimeout(f, 200)))(warm, { timeout: 1000 });
-      }
     },
   };
   root.__onPick = (info) => setTriggerValue("klik", info && info.object ? geo.codes[info.object.f] : null);
