@@ -167,6 +167,9 @@ def test_keyboard_selects_a_buurt_through_the_table_like_a_map_click(app_url, br
     page.keyboard.press("Enter")
     page.get_by_text("1 van de 64 buurten").first.wait_for(timeout=TIMEOUT_MS)
     settle(page)
+    # the data grid draws itself (and its focusable canvas) a moment after the run
+    page.wait_for_selector("[data-testid=stDataFrame] canvas[tabindex='0']",
+                           timeout=TIMEOUT_MS)
     page.get_by_label("Zoek in de tabel").first.focus()  # where the rerun left the focus
     tab_until(page, lambda a: a["grid"] and a["tag"] == "CANVAS", "the table")
     page.keyboard.press("ArrowDown")
