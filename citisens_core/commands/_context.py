@@ -1,8 +1,25 @@
-"""The advice context shared by ``advise`` and ``rapport``: theme, phase and ladder step."""
+"""What ``advise`` and ``rapport`` share: the areas, the model and the advice context."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+
+def add_area_arguments(parser: argparse.ArgumentParser, code_help: str) -> None:
+    """The area file, ``--code`` (repeatable) and ``--model``."""
+    parser.add_argument("areas", type=Path, metavar="AREAS_FILE",
+                        help="CBS area file (gpkg, shp, GeoJSON, GML)")
+    parser.add_argument("--code", action="append", required=True, help=code_help)
+    parser.add_argument("--model", type=Path,
+                        help="fitted model file (default: the built-in reference model)")
+
+
+def chosen_model(args: argparse.Namespace):
+    """The ``--model`` file's model, else the built-in reference model."""
+    from citisens_core.model import default_model, load_model
+
+    return load_model(args.model) if args.model else default_model()
 
 
 def add_context_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,10 +67,14 @@ def chosen_areas(args: argparse.Namespace):
     """The ``--code`` areas (normalised, in order) and the area set that holds them.
 
     Reads only their level and its parents. Raises
-    :class:`citisens_core.cli.CliError` for codes of several levels or unknown codes.
+    :class:`citisens_core.cli.CliError` for a missing file, codes of several levels or
+    unknown codes.
     """
     from citisens_core.atlas import AreaSet, normalise_code
     from citisens_core.cli import CliError
+
+    if not args.areas.exists():
+        raise CliError(f"area file not found: {args.areas}")
 
     codes = list(dict.fromkeys(normalise_code(c) for c in args.code))
     levels = {level_of_code(c) for c in codes}

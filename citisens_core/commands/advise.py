@@ -7,25 +7,22 @@ import sys
 from pathlib import Path
 
 from citisens_core.commands._context import (
+    add_area_arguments,
     add_context_arguments,
     checked_context,
     chosen_areas,
+    chosen_model,
 )
 
 HELP = "Advise channels and participation instruments for areas, with reasons (JSON or Markdown)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("areas", type=Path, metavar="AREAS_FILE",
-                        help="CBS area file (gpkg, shp, GeoJSON, GML)")
-    parser.add_argument("--code", action="append", required=True,
-                        help="area code, e.g. BU03440101; repeat for a selection")
+    add_area_arguments(parser, "area code, e.g. BU03440101; repeat for a selection")
     add_context_arguments(parser)
     parser.add_argument("--format", choices=("json", "md"), default="json",
                         help="output format (default json)")
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    parser.add_argument("--model", type=Path,
-                        help="fitted model file (default: the built-in reference model)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,11 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from citisens_core.strategy import advice_to_markdown, advise
 
     scheme, rules = checked_context(args)
-    if not args.areas.exists():
-        raise CliError(f"area file not found: {args.areas}")
-
     codes, areas = chosen_areas(args)
-    model = _model(args.model)
+    model = chosen_model(args)
     try:
         selection = areas.selection(codes, model)
     except SelectionError as exc:
@@ -63,8 +57,3 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     return 0
 
-
-def _model(path: Path | None):
-    from citisens_core.model import default_model, load_model
-
-    return load_model(path) if path else default_model()

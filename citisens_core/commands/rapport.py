@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from citisens_core.commands._context import (
+    add_area_arguments,
     add_context_arguments,
     checked_context,
     chosen_areas,
+    chosen_model,
 )
 
 HELP = ("Write an area report (PDF, A4) for one or more areas: map, mix with intervals, "
@@ -16,25 +18,18 @@ HELP = ("Write an area report (PDF, A4) for one or more areas: map, mix with int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("areas", type=Path, metavar="AREAS_FILE",
-                        help="CBS area file (gpkg, shp, GeoJSON, GML)")
-    parser.add_argument("--code", action="append", required=True,
-                        help="area code, e.g. BU03440101; repeat for several areas")
+    add_area_arguments(parser, "area code, e.g. BU03440101; repeat for several areas")
     parser.add_argument("--out", type=Path, required=True, help="PDF file to write")
     add_context_arguments(parser)
     parser.add_argument("--notities", type=Path,
                         help="UTF-8 text file with your own knowledge of the area(s), printed "
                              "as written")
-    parser.add_argument("--model", type=Path,
-                        help="fitted model file (default: the built-in reference model)")
 
 
 def run(args: argparse.Namespace) -> int:
     from citisens_core.cli import CliError
 
     scheme, rules = checked_context(args)
-    if not args.areas.exists():
-        raise CliError(f"area file not found: {args.areas}")
     if args.out.suffix.lower() != ".pdf":
         raise CliError(f"--out must end in .pdf, got {args.out.name}")
     notes = ""
@@ -44,14 +39,13 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read --notities {args.notities}: {exc}") from exc
 
-    from citisens_core.commands.advise import _model
     from citisens_core.report.content import build_report
     from citisens_core.report.pdf import page_limit, report_pdf
     from citisens_core.report.source import report_data
 
     codes, areas = chosen_areas(args)
     level = areas.level_of(codes[0])
-    model = _model(args.model)
+    model = chosen_model(args)
     key = codes[0] if len(codes) == 1 else "selectie"
     try:
         report = build_report(report_data(areas, level, model, scheme), codes, scheme, rules,
