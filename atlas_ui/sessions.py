@@ -20,9 +20,9 @@ Streamlit, so an upgrade that moves it fails a test rather than leaking.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ctypes
 import ctypes.util
+import functools
 import gc
 import logging
 from typing import Any
@@ -60,15 +60,25 @@ def reap_expired_sessions(session_manager: Any) -> int:
     return len(expired)
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, looked up once (``find_library`` runs ``ldconfig``)."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
 def release_freed_memory() -> None:
     """Collect what the shut-down sessions left in reference cycles, then give pages freed
     inside the C heap back to the system (glibc only; elsewhere the collection alone)."""
     gc.collect()
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL(name).malloc_trim(0)
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc only
+        libc.malloc_trim(0)
 
 
 #: glibc's mallopt parameter for the number of malloc arenas (malloc.h: M_ARENA_MAX).
@@ -86,13 +96,10 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     Takes effect only before threads have made arenas of their own, so call it
     first thing when the server starts. Returns False where it is not glibc.
     """
-    name = ctypes.util.find_library("c")
-    if not name:
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallopt"):  # not glibc
         return False
-    try:
-        return bool(ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):  # not glibc
-        return False
+    return bool(libc.mallopt(M_ARENA_MAX, arenas))
 
 
 async def keep_reaping(interval: float = REAP_SECONDS) -> None:
