@@ -79,15 +79,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(script: str, cwd: Path) -> tuple[subprocess.Popen, str]:
+def start_server(script: str, cwd: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` on a free port (extra `options` appended); its process and URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          # as the product's config: no source watching (the minimal app gets it too)
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *options],
+        cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(900):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
             return server, f"http://127.0.0.1:{port}/"

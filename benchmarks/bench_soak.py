@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import bench_app  # noqa: E402
 from bench_app import national_upload  # noqa: E402
 
 OUT = REPO / "docs" / "benchmarks" / "soak.md"
@@ -95,28 +96,9 @@ def settle(pid: int, seconds: float, label: str = "") -> float:
 
 
 def start_server() -> tuple:
-    import subprocess
-    import urllib.request
-
-    sys.path.insert(0, str(REPO / "tests" / "app"))
-    from bench_app import free_port
-
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.disconnectedSessionTTL", str(SESSION_TTL)],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(900):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return server, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("streamlit did not start")
+    """The app with a short session TTL, so closed sessions expire within the run."""
+    return bench_app.start_server("app.py", REPO, "--server.disconnectedSessionTTL",
+                                  str(SESSION_TTL))
 
 
 def visit(browser, url: str):
